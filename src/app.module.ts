@@ -1,0 +1,50 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module';
+import { AUTH_ENTITIES } from './auth/entities';
+import { CredentialGuard, RolesGuard, TenantGuard } from './auth/guards';
+import { AllExceptionsFilter } from './common/http/exception.filter';
+import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
+import { APP_CONFIG, type AppConfig } from './config/config';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PlanThrottlerGuard } from './rate-limit/plan-throttler.guard';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { TenancyModule } from './tenancy/tenancy.module';
+import { TenantEntity } from './tenancy/tenant.entity';
+
+@Module({})
+class ConfigModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: ConfigModule, global: true, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+  }
+}
+
+/** Wires the domain modules and the request pipeline; nothing else. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot([TenantEntity, ...AUTH_ENTITIES]),
+        RateLimitModule,
+        TenancyModule,
+        AuthModule,
+        HealthModule,
+        MetricsModule,
+      ],
+      providers: [
+        // Guards run in this order: tenant -> credential -> role -> plan rate limit (design.md section 2).
+        { provide: APP_GUARD, useExisting: TenantGuard },
+        { provide: APP_GUARD, useExisting: CredentialGuard },
+        { provide: APP_GUARD, useExisting: RolesGuard },
+        { provide: APP_GUARD, useExisting: PlanThrottlerGuard },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import { Strategy as CustomStrategy } from 'passport-custom';
+import { ExtractJwt, Strategy as JwtStrategyBase } from 'passport-jwt';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { TenantDb } from '../database/tenant-db';
+import { TenantsService } from '../tenancy/tenants.service';
+import type { TenantRecord } from '../tenancy/tenant.entity';
+import { ApiKeysService } from './api-keys.service';
+import type { AccessClaims } from './auth.service';
+import { UserDto } from './dto/auth.dto';
+import { UserEntity } from './entities';
+import type { Principal } from './principal';
+
+export interface Authenticated {
+  tenant: TenantRecord;
+  principal: Principal;
+}
+
+/** Bearer access tokens. The user is read on every request, so a deleted user or a changed role applies at once. */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(JwtStrategyBase, 'jwt') {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly tenants: TenantsService,
+    private readonly db: TenantDb,
+  ) {
+    super({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: config.jwtSecret, algorithms: ['HS256'] });
+  }
+
+  async validate(claims: AccessClaims): Promise<Authenticated | false> {
+    if (claims.typ !== 'access' || typeof claims.tid !== 'string' || typeof claims.sub !== 'string') return false;
+    const tenant = await this.tenants.findById(claims.tid);
+    if (!tenant) return false;
+    const user = await this.db.run(tenant, (em) => em.getRepository(UserEntity).findOne({ where: { id: claims.sub } }));
+    if (!user) return false;
+    const dto = UserDto.from(user);
+    return { tenant, principal: { type: 'user', id: user.id, role: user.role, user: { ...dto } } };
+  }
+}
+
+/** `X-API-Key: atom_…`: the key names its own tenant, so no subdomain is needed. */
+@Injectable()
+export class ApiKeyStrategy extends PassportStrategy(CustomStrategy, 'api-key') {
+  constructor(private readonly apiKeys: ApiKeysService) {
+    super();
+  }
+
+  async validate(req: Request): Promise<Authenticated | false> {
+    const raw = req.header('x-api-key');
+    if (!raw) return false;
+    return (await this.apiKeys.authenticate(raw)) ?? false;
+  }
+}

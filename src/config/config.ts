@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  databaseUrl?: string;
+  dataDir: string;
+  dbPoolSize: number;
+  redisUrl?: string;
+  jwtSecret: string;
+  /** True when the secret was generated for development and persisted in DATA_DIR. */
+  jwtSecretGenerated: boolean;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  platformAdminKey?: string;
+  tenantBaseDomain: string;
+  logLevel: LogLevel;
+  migrateOnStart: boolean;
+  metricsEnabled: boolean;
+  corsOrigins: string[] | true | false;
+  bodyLimit: string;
+  trustProxy: boolean;
+  tenantCacheTtlMs: number;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+  }
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+/** A development secret survives restarts (so tokens stay valid) without anyone having to set one. */
+function developmentJwtSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  // DATA_DIR=:memory: keeps the embedded database in memory (tests, throw-away demos).
+  const dataDir = env.DATA_DIR === ':memory:' ? ':memory:' : resolve(env.DATA_DIR || './data');
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+
+  let jwtSecret = env.JWT_SECRET ?? '';
+  let jwtSecretGenerated = false;
+  if (jwtSecret && jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  if (!jwtSecret) {
+    if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+    jwtSecret = dataDir === ':memory:' ? randomBytes(48).toString('base64url') : developmentJwtSecret(dataDir);
+    jwtSecretGenerated = true;
+  }
+
+  const platformAdminKey = env.PLATFORM_ADMIN_KEY || undefined;
+  if (platformAdminKey && platformAdminKey.length < 16) {
+    throw new ConfigError('PLATFORM_ADMIN_KEY', 'must be at least 16 characters');
+  }
+
+  const tenantBaseDomain = (env.TENANT_BASE_DOMAIN || 'localhost').toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(tenantBaseDomain)) {
+    throw new ConfigError('TENANT_BASE_DOMAIN', `is not a valid domain name: "${tenantBaseDomain}"`);
+  }
+
+  const cors = env.CORS_ORIGINS;
+  const corsOrigins: AppConfig['corsOrigins'] =
+    cors === undefined || cors === '' ? false : cors === '*' ? true : cors.split(',').map((o) => o.trim());
+
+  const bodyLimit = env.BODY_LIMIT || '1mb';
+  if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('BODY_LIMIT', `must look like 100kb or 1mb, got "${bodyLimit}"`);
+
+  return {
+    nodeEnv,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    databaseUrl,
+    dataDir,
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 200),
+    redisUrl,
+    jwtSecret,
+    jwtSecretGenerated,
+    accessTokenTtlSeconds: int(env, 'JWT_ACCESS_TTL', 900, 30, 86400),
+    refreshTokenTtlSeconds: int(env, 'JWT_REFRESH_TTL', 30 * 86400, 60, 365 * 86400),
+    platformAdminKey,
+    tenantBaseDomain,
+    logLevel: oneOf(env, 'LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'] as const, 'log'),
+    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    metricsEnabled: bool(env, 'METRICS_ENABLED', false),
+    corsOrigins,
+    bodyLimit,
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    tenantCacheTtlMs: int(env, 'TENANT_CACHE_TTL_MS', 5000, 0, 600000),
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+  };
+}

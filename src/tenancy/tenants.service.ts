@@ -1,0 +1,143 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { AppError } from '../common/http/error-codes';
+import { Paginated } from '../common/http/envelope';
+import { likePattern, pageWindow, paginate } from '../common/pagination/paginate';
+import { Migrator } from '../database/migrator';
+import { quoteSchema, schemaForSlug } from './slug';
+import { TenantEntity, TenantRecord } from './tenant.entity';
+import { ProvisioningSteps } from './provisioning';
+import type { CreateTenantDto, TenantListQueryDto, UpdateTenantDto } from './dto/tenant.dto';
+
+interface CacheEntry {
+  tenant: TenantRecord | null;
+  expires: number;
+}
+
+function toRecord(entity: TenantEntity): TenantRecord {
+  return { ...entity, schema: schemaForSlug(entity.slug) };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const failure = error as { driverError?: { code?: string }; code?: string };
+  const code = failure?.driverError?.code ?? failure?.code;
+  return code === '23505' || code === '42P06';
+}
+
+/**
+ * Tenants live in the public schema. Every request resolves one, so lookups go through a short
+ * in-process cache (TENANT_CACHE_TTL_MS); changes made through this service drop the entry at once.
+ */
+@Injectable()
+export class TenantsService {
+  private readonly bySlug = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly migrator: Migrator,
+    private readonly provisioning: ProvisioningSteps,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private get repo() {
+    return this.dataSource.getRepository(TenantEntity);
+  }
+
+  async findBySlug(slug: string): Promise<TenantRecord | null> {
+    const now = Date.now();
+    const cached = this.bySlug.get(slug);
+    if (cached && cached.expires > now) return cached.tenant;
+    const entity = await this.repo.findOne({ where: { slug } });
+    const tenant = entity ? toRecord(entity) : null;
+    if (this.config.tenantCacheTtlMs > 0) this.bySlug.set(slug, { tenant, expires: now + this.config.tenantCacheTtlMs });
+    return tenant;
+  }
+
+  async findById(id: string): Promise<TenantRecord | null> {
+    for (const entry of this.bySlug.values()) {
+      if (entry.tenant?.id === id && entry.expires > Date.now()) return entry.tenant;
+    }
+    const entity = await this.repo.findOne({ where: { id } });
+    if (!entity) return null;
+    const tenant = toRecord(entity);
+    if (this.config.tenantCacheTtlMs > 0) this.bySlug.set(tenant.slug, { tenant, expires: Date.now() + this.config.tenantCacheTtlMs });
+    return tenant;
+  }
+
+  async getBySlug(slug: string): Promise<TenantRecord> {
+    const tenant = await this.findBySlug(slug);
+    if (!tenant) throw new AppError('TENANT_NOT_FOUND', `Tenant '${slug}' not found`);
+    return tenant;
+  }
+
+  invalidate(slug: string): void {
+    this.bySlug.delete(slug);
+  }
+
+  async list(query: TenantListQueryDto): Promise<Paginated<TenantRecord>> {
+    const qb = this.repo.createQueryBuilder('t');
+    if (query.plan) qb.andWhere('t.plan = :plan', { plan: query.plan });
+    if (query.status) qb.andWhere('t.status = :status', { status: query.status });
+    if (query.q) qb.andWhere('(t.slug ILIKE :q OR t.name ILIKE :q)', { q: likePattern(query.q) });
+    const column = { created_at: 't.createdAt', updated_at: 't.updatedAt', slug: 't.slug', name: 't.name' }[query.sort];
+    const { skip, take } = pageWindow(query);
+    const [rows, total] = await qb
+      .orderBy(column, query.order === 'asc' ? 'ASC' : 'DESC')
+      .addOrderBy('t.id', 'ASC')
+      .skip(skip)
+      .take(take)
+      .getManyAndCount();
+    return paginate(rows.map(toRecord), total, query);
+  }
+
+  /** Row, schema, tables and owner in one transaction: a failure leaves nothing behind. */
+  async create(dto: CreateTenantDto): Promise<TenantRecord> {
+    const schema = schemaForSlug(dto.slug);
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const entity = await runner.manager.save(
+        runner.manager.create(TenantEntity, { slug: dto.slug, name: dto.name, plan: dto.plan, status: 'active' }),
+      );
+      const tenant = toRecord(entity);
+      // Plain CREATE SCHEMA (no IF NOT EXISTS): never adopt a schema left over from something else.
+      await runner.query(`CREATE SCHEMA ${quoteSchema(schema)}`);
+      await this.migrator.migrateTenantWith(runner, schema);
+      await this.provisioning.run(runner.manager, tenant, { adminEmail: dto.admin_email, adminPassword: dto.admin_password });
+      await runner.commitTransaction();
+      this.invalidate(dto.slug);
+      return tenant;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `Tenant '${dto.slug}' already exists`, { slug: dto.slug });
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async update(slug: string, dto: UpdateTenantDto): Promise<TenantRecord> {
+    const entity = await this.repo.findOne({ where: { slug } });
+    if (!entity) throw new AppError('TENANT_NOT_FOUND', `Tenant '${slug}' not found`);
+    if (dto.name !== undefined) entity.name = dto.name;
+    if (dto.plan !== undefined) entity.plan = dto.plan;
+    if (dto.status !== undefined) entity.status = dto.status;
+    if (dto.max_agents !== undefined) entity.maxAgents = dto.max_agents;
+    if (dto.requests_per_minute !== undefined) entity.requestsPerMinute = dto.requests_per_minute;
+    const saved = await this.repo.save(entity);
+    this.invalidate(slug);
+    return toRecord(saved);
+  }
+
+  async remove(slug: string, confirm: string): Promise<void> {
+    if (confirm !== slug) throw new AppError('INVALID_INPUT', `confirm must equal the slug ('${slug}')`, { fields: [{ field: 'confirm', errors: ['must equal the slug'] }] });
+    const tenant = await this.getBySlug(slug);
+    await this.dataSource.transaction(async (em) => {
+      await em.query(`DROP SCHEMA IF EXISTS ${quoteSchema(tenant.schema)} CASCADE`);
+      await em.delete(TenantEntity, { id: tenant.id });
+    });
+    this.invalidate(slug);
+  }
+}
