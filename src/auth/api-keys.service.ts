@@ -70,10 +70,11 @@ export class ApiKeysService {
   /** Revocation is immediate: the index entry goes with the key, and every request looks the key up. */
   async revoke(ctx: AuthContext, id: string): Promise<void> {
     await this.db.run(ctx.tenant, async (em) => {
-      const deleted = await em.getRepository(ApiKeyEntity).createQueryBuilder().delete().where('id = :id', { id }).returning(['key_hash']).execute();
-      const row = (deleted.raw as { key_hash: string }[])[0];
-      if (!row) throw new AppError('NOT_FOUND', `API key '${id}' not found`);
-      await em.getRepository(ApiKeyIndexEntity).delete({ keyHash: row.key_hash, tenantId: ctx.tenant.id });
+      const repo = em.getRepository(ApiKeyEntity);
+      const key = await repo.createQueryBuilder('k').addSelect('k.keyHash').where('k.id = :id', { id }).getOne();
+      if (!key) throw new AppError('NOT_FOUND', `API key '${id}' not found`);
+      await repo.delete({ id });
+      await em.getRepository(ApiKeyIndexEntity).delete({ keyHash: key.keyHash, tenantId: ctx.tenant.id });
     });
   }
 

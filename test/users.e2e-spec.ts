@@ -1,0 +1,100 @@
+import { PASSWORD, TenantFixture, TestApp, expectError } from './support/test-app';
+
+describe('users (/api/users)', () => {
+  let t: TestApp;
+  let tenant: TenantFixture;
+  let owner: string;
+
+  beforeAll(async () => {
+    t = await TestApp.start();
+    tenant = await t.createTenant();
+    owner = `Bearer ${tenant.ownerToken}`;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('creates, reads, updates and deletes users', async () => {
+    const created = await t.http.post('/api/users').set('Authorization', owner).send({ email: 'Ada@Example.test', password: PASSWORD, role: 'member', name: 'Ada' });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({ email: 'ada@example.test', role: 'member', name: 'Ada' });
+    expect(created.body.data.password).toBeUndefined();
+    expect(created.body.data.password_hash).toBeUndefined();
+    const id = created.body.data.id;
+
+    expect((await t.http.get(`/api/users/${id}`).set('Authorization', owner)).body.data.email).toBe('ada@example.test');
+    const patched = await t.http.patch(`/api/users/${id}`).set('Authorization', owner).send({ role: 'admin', name: 'Ada L.' });
+    expect(patched.body.data).toMatchObject({ role: 'admin', name: 'Ada L.' });
+    const newPassword = 'a brand new password';
+    await t.http.patch(`/api/users/${id}`).set('Authorization', owner).send({ password: newPassword }).expect(200);
+    expect((await t.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).send({ email: 'ada@example.test', password: newPassword })).status).toBe(200);
+
+    await t.http.delete(`/api/users/${id}`).set('Authorization', owner).expect(200);
+    expectError(await t.http.get(`/api/users/${id}`).set('Authorization', owner), 404, 'NOT_FOUND');
+    expectError(await t.http.delete(`/api/users/${id}`).set('Authorization', owner), 404, 'NOT_FOUND');
+  });
+
+  it('validates input', async () => {
+    const res = await t.http.post('/api/users').set('Authorization', owner).send({ email: 'x', password: 'short', role: 'god' });
+    expectError(res, 400, 'INVALID_INPUT');
+    expect(res.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['email', 'password', 'role']);
+    expectError(await t.http.get('/api/users/not-a-uuid').set('Authorization', owner), 400, 'INVALID_INPUT');
+    expectError(await t.http.patch('/api/users/00000000-0000-4000-8000-000000000000').set('Authorization', owner).send({ role: 'admin' }), 404, 'NOT_FOUND');
+    expectError(await t.http.get('/api/users?sort=password_hash').set('Authorization', owner), 400, 'INVALID_INPUT');
+    expectError(await t.http.get('/api/users?limit=0').set('Authorization', owner), 400, 'INVALID_INPUT');
+    expectError(await t.http.get('/api/users?role=god').set('Authorization', owner), 400, 'INVALID_INPUT');
+  });
+
+  it('refuses a duplicate email (case-insensitive) with 409', async () => {
+    await t.http.post('/api/users').set('Authorization', owner).send({ email: 'dup@example.test', password: PASSWORD, role: 'member' }).expect(201);
+    expectError(await t.http.post('/api/users').set('Authorization', owner).send({ email: 'DUP@example.test', password: PASSWORD, role: 'member' }), 409, 'CONFLICT');
+  });
+
+  it('lists users with pagination, search and role filter', async () => {
+    for (const n of [1, 2, 3]) {
+      await t.http.post('/api/users').set('Authorization', owner).send({ email: `listed${n}@example.test`, password: PASSWORD, role: 'member', name: `Listed ${n}` });
+    }
+    const res = await t.http.get('/api/users?q=listed&sort=email&order=asc&limit=2').set('Authorization', owner);
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((u: { email: string }) => u.email)).toEqual(['listed1@example.test', 'listed2@example.test']);
+    expect(res.body.pagination).toEqual({ page: 1, limit: 2, total: 3, pages: 2 });
+    const owners = await t.http.get('/api/users?role=owner').set('Authorization', owner);
+    expect(owners.body.data.every((u: { role: string }) => u.role === 'owner')).toBe(true);
+  });
+
+  it('is for admins and owners only; admins cannot make or touch owners', async () => {
+    const member = await t.userToken(tenant, 'member');
+    const admin = await t.userToken(tenant, 'admin');
+    expectError(await t.http.get('/api/users').set('Authorization', `Bearer ${member.token}`), 403, 'FORBIDDEN');
+    expectError(await t.http.post('/api/users').set('Authorization', `Bearer ${member.token}`).send({ email: 'm@x.test', password: PASSWORD, role: 'member' }), 403, 'FORBIDDEN');
+    expect((await t.http.get('/api/users').set('Authorization', `Bearer ${admin.token}`)).status).toBe(200);
+    expectError(await t.http.post('/api/users').set('Authorization', `Bearer ${admin.token}`).send({ email: 'o@x.test', password: PASSWORD, role: 'owner' }), 403, 'FORBIDDEN');
+    const me = (await t.http.get('/api/auth/me').set('Authorization', owner)).body.data.id;
+    expectError(await t.http.patch(`/api/users/${me}`).set('Authorization', `Bearer ${admin.token}`).send({ role: 'member' }), 403, 'FORBIDDEN');
+    expectError(await t.http.delete(`/api/users/${me}`).set('Authorization', `Bearer ${admin.token}`), 403, 'FORBIDDEN');
+    expectError(await t.http.patch(`/api/users/${member.id}`).set('Authorization', `Bearer ${admin.token}`).send({ role: 'owner' }), 403, 'FORBIDDEN');
+  });
+
+  it('never removes or demotes the last owner', async () => {
+    const fresh = await t.createTenant();
+    const auth = `Bearer ${fresh.ownerToken}`;
+    const me = (await t.http.get('/api/auth/me').set('Authorization', auth)).body.data.id;
+    expectError(await t.http.patch(`/api/users/${me}`).set('Authorization', auth).send({ role: 'admin' }), 409, 'CONFLICT');
+    expectError(await t.http.delete(`/api/users/${me}`).set('Authorization', auth), 409, 'CONFLICT');
+    // With a second owner, one of them may step down, but not both at once.
+    const second = await t.userToken(fresh, 'owner');
+    const results = await Promise.all([
+      t.http.patch(`/api/users/${me}`).set('Authorization', auth).send({ role: 'admin' }),
+      t.http.patch(`/api/users/${second.id}`).set('Authorization', `Bearer ${second.token}`).send({ role: 'admin' }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+  });
+
+  it('cannot reach another tenant’s users', async () => {
+    const other = await t.createTenant();
+    const theirs = await t.userToken(other, 'member');
+    expectError(await t.http.get(`/api/users/${theirs.id}`).set('Authorization', owner), 404, 'NOT_FOUND');
+    expectError(await t.http.delete(`/api/users/${theirs.id}`).set('Authorization', owner), 404, 'NOT_FOUND');
+    expectError(await t.http.get(`/api/users/${theirs.id}`).set('Authorization', owner).set('X-Tenant-ID', other.slug), 403, 'FORBIDDEN');
+  });
+});
