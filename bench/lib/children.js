@@ -1,0 +1,76 @@
+'use strict';
+
+const { fork } = require('node:child_process');
+const { once } = require('node:events');
+const { setTimeout, clearTimeout } = require('node:timers');
+const { setTimeout: sleep } = require('node:timers/promises');
+
+const READY_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** Every server child this process started: stopped on exit, even after an error. */
+const running = new Set();
+
+function waitForReady(child, label) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label} did not report ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (message) => {
+      if (message?.type === 'ready') {
+        cleanup();
+        resolve(message.port);
+      } else if (message?.type === 'failed') {
+        cleanup();
+        reject(new Error(`${label} failed to start: ${message.error}`));
+      }
+    };
+    const onExit = (code, signal) => {
+      cleanup();
+      reject(new Error(`${label} exited before it was ready (code ${code}, signal ${signal})`));
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/**
+ * Forks `script` (a server of its own process, so the load generator never shares its event loop),
+ * passes `config` through the environment and resolves once it reports its port over IPC.
+ */
+async function startServer(script, label, config) {
+  const child = fork(script, [], {
+    env: { ...process.env, BENCH_CHILD_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  try {
+    const port = await waitForReady(child, label);
+    return { label, port, pid: child.pid, url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+}
+
+/** Asks the child to close (server, pool) and exit; kills that one child if it does not within the timeout. */
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  if (child.connected) child.send({ type: 'stop' });
+  const outcome = await Promise.race([exited.then(() => 'exited'), sleep(STOP_TIMEOUT_MS).then(() => 'timeout')]);
+  if (outcome === 'timeout') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+async function stopAllServers() {
+  await Promise.all([...running].map((child) => stopChild(child).catch(() => undefined)));
+}
+
+module.exports = { startServer, stopAllServers };
