@@ -130,6 +130,17 @@ describe('platform: tenant provisioning (/api/tenants)', () => {
     expectError(await t.http.post('/api/auth/login').set('X-Tenant-ID', slug).send({ email: `boss@${slug}.test`, password: PASSWORD }), 404, 'TENANT_NOT_FOUND');
   });
 
+  it('a deleted tenant’s tokens stop working, also once its slug is taken again', async () => {
+    const old = await t.createTenant();
+    expect((await t.http.get('/api/auth/me').set('Authorization', `Bearer ${old.ownerToken}`)).status).toBe(200);
+    await platform(t.http.delete(`/api/tenants/${old.slug}?confirm=${old.slug}`)).expect(200);
+    expectError(await t.http.get('/api/auth/me').set('Authorization', `Bearer ${old.ownerToken}`), 401, 'UNAUTHORIZED');
+    const reborn = await t.createTenant(old.slug);
+    expectError(await t.http.get('/api/auth/me').set('Authorization', `Bearer ${old.ownerToken}`), 401, 'UNAUTHORIZED');
+    const me = await t.http.get('/api/auth/me').set('Authorization', `Bearer ${reborn.ownerToken}`);
+    expect(me.body.data.tenant.slug).toBe(old.slug);
+  });
+
   it('suspending a tenant locks its users out; reactivating lets them back', async () => {
     const tenant = await t.createTenant();
     await platform(t.http.patch(`/api/tenants/${tenant.slug}`)).send({ status: 'suspended' });

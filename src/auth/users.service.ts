@@ -4,11 +4,15 @@ import { AppError } from '../common/http/error-codes';
 import { Paginated } from '../common/http/envelope';
 import { hashPassword } from '../common/crypto';
 import { likePattern, pageWindow, paginate } from '../common/pagination/paginate';
-import { TenantDb } from '../database/tenant-db';
+import { TenantDb, type TenantScope } from '../database/tenant-db';
 import { ProvisioningSteps } from '../tenancy/provisioning';
-import type { CreateUserDto, UpdateUserDto, UserListQueryDto } from './dto/auth.dto';
+import type { CreateUserDto, UpdateUserDto, UserDto, UserListQueryDto } from './dto/auth.dto';
 import { UserEntity } from './entities';
 import { AuthContext, Role, roleAtLeast } from './principal';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type UserRow = Pick<UserDto, 'id' | 'email' | 'name' | 'role' | 'created_at' | 'updated_at'>;
 
 function isUniqueViolation(error: unknown): boolean {
   const failure = error as { driverError?: { code?: string }; code?: string };
@@ -44,6 +48,20 @@ export class UsersService implements OnModuleInit {
         .getManyAndCount();
       return paginate(rows, total, query);
     });
+  }
+
+  /**
+   * The user behind an access token, read on every authenticated request (one statement, see
+   * TenantDb.select) so that a deleted user or a changed role applies at once.
+   */
+  async findForAuthentication(tenant: TenantScope, id: string): Promise<UserDto | null> {
+    if (!UUID.test(id)) return null;
+    const [row] = await this.db.select<UserRow>(
+      tenant,
+      (schema) => `SELECT id, email, name, role, created_at, updated_at FROM ${schema}.users WHERE id = $1`,
+      [id],
+    );
+    return row ? { ...row } : null;
   }
 
   async get(ctx: AuthContext, id: string): Promise<UserEntity> {

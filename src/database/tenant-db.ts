@@ -42,6 +42,17 @@ export class TenantDb {
       await runner.release();
     }
   }
+
+  /**
+   * One read-only statement on the tenant's tables, outside any transaction: `sql` receives the quoted
+   * schema and must qualify every table with it, so no search_path is involved and it costs a single
+   * round trip. For hot single-statement reads (the caller's own row on every request); anything that
+   * writes, or reads twice and needs a consistent view, goes through run().
+   */
+  async select<T>(scope: TenantScope | undefined, sql: (schema: string) => string, params: unknown[] = []): Promise<T[]> {
+    if (!scope?.schema) throw new Error('TenantDb.select called without a tenant');
+    return this.dataSource.query(sql(quoteSchema(scope.schema)), params);
+  }
 }
 
 /** TypeORM keeps these on the runner; we manage BEGIN/COMMIT ourselves (see above). */

@@ -32,6 +32,7 @@ function isUniqueViolation(error: unknown): boolean {
 @Injectable()
 export class TenantsService {
   private readonly bySlug = new Map<string, CacheEntry>();
+  private readonly slugById = new Map<string, string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -45,24 +46,30 @@ export class TenantsService {
   }
 
   async findBySlug(slug: string): Promise<TenantRecord | null> {
-    const now = Date.now();
     const cached = this.bySlug.get(slug);
-    if (cached && cached.expires > now) return cached.tenant;
+    if (cached && cached.expires > Date.now()) return cached.tenant;
     const entity = await this.repo.findOne({ where: { slug } });
     const tenant = entity ? toRecord(entity) : null;
-    if (this.config.tenantCacheTtlMs > 0) this.bySlug.set(slug, { tenant, expires: now + this.config.tenantCacheTtlMs });
+    if (tenant) this.remember(tenant);
+    else if (this.config.tenantCacheTtlMs > 0) this.bySlug.set(slug, { tenant: null, expires: Date.now() + this.config.tenantCacheTtlMs });
     return tenant;
   }
 
   async findById(id: string): Promise<TenantRecord | null> {
-    for (const entry of this.bySlug.values()) {
-      if (entry.tenant?.id === id && entry.expires > Date.now()) return entry.tenant;
-    }
+    const slug = this.slugById.get(id);
+    const cached = slug === undefined ? undefined : this.bySlug.get(slug);
+    if (cached?.tenant?.id === id && cached.expires > Date.now()) return cached.tenant;
     const entity = await this.repo.findOne({ where: { id } });
     if (!entity) return null;
     const tenant = toRecord(entity);
-    if (this.config.tenantCacheTtlMs > 0) this.bySlug.set(tenant.slug, { tenant, expires: Date.now() + this.config.tenantCacheTtlMs });
+    this.remember(tenant);
     return tenant;
+  }
+
+  private remember(tenant: TenantRecord): void {
+    if (this.config.tenantCacheTtlMs <= 0) return;
+    this.bySlug.set(tenant.slug, { tenant, expires: Date.now() + this.config.tenantCacheTtlMs });
+    this.slugById.set(tenant.id, tenant.slug);
   }
 
   async getBySlug(slug: string): Promise<TenantRecord> {
@@ -72,6 +79,8 @@ export class TenantsService {
   }
 
   invalidate(slug: string): void {
+    const id = this.bySlug.get(slug)?.tenant?.id;
+    if (id) this.slugById.delete(id);
     this.bySlug.delete(slug);
   }
 
