@@ -6,7 +6,7 @@ const FREE_FAILURES = 5;
 const FAILURE_MEMORY_MS = 15 * 60_000;
 const MAX_LOCK_MS = 15 * 60_000;
 
-/** Seconds an account waits after `failures` consecutive failures: none for the first five, then 1, 2, 4… up to 15 min. */
+/** Milliseconds an account waits after `failures` consecutive failures: none for the first five, then 1 s, 2 s, 4 s… up to 15 min. */
 export function lockoutMs(failures: number): number {
   if (failures < FREE_FAILURES) return 0;
   return Math.min(MAX_LOCK_MS, 1000 * 2 ** (failures - FREE_FAILURES));

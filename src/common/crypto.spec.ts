@@ -31,6 +31,13 @@ describe('hashPassword / verifyPassword', () => {
     ['plain text', 'correct horse battery staple'],
     ['a hash without salt and hash', 'scrypt$32768$8$1'],
     ['an empty hash part', 'scrypt$32768$8$1$c2FsdHNhbHRzYWx0$'],
+    ['a truncated hash', 'scrypt$32768$8$1$c2FsdHNhbHRzYWx0$AAAA'],
+    ['N not a power of two', `scrypt$30000$8$1$c2FsdHNhbHRzYWx0$${Buffer.alloc(32).toString('base64')}`],
+    ['N too large to allocate', `scrypt$1073741824$8$1$c2FsdHNhbHRzYWx0$${Buffer.alloc(32).toString('base64')}`],
+    ['r out of range', `scrypt$32768$999$1$c2FsdHNhbHRzYWx0$${Buffer.alloc(32).toString('base64')}`],
+    ['p not a number', `scrypt$32768$8$x$c2FsdHNhbHRzYWx0$${Buffer.alloc(32).toString('base64')}`],
+    ['parameters beyond the memory cap', `scrypt$1048576$32$1$c2FsdHNhbHRzYWx0$${Buffer.alloc(32).toString('base64')}`],
+    ['an extra field', `${'scrypt$32768$8$1$c2FsdHNhbHRzYWx0$'}${Buffer.alloc(32).toString('base64')}$x`],
   ])('rejects a malformed stored hash: %s', async (_label, malformed) => {
     await expect(verifyPassword('correct horse battery staple', malformed)).resolves.toBe(false);
   });

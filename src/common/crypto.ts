@@ -14,14 +14,30 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
+/**
+ * False for a wrong password and for any stored value that is not one of our hashes; never throws.
+ * Parameters are bounded so a tampered row cannot make a login allocate or spin without limit.
+ */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const [scheme, n, r, p, salt, hash, extra] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash || extra !== undefined) return false;
+  const params = { N: Number(n), r: Number(r), p: Number(p) };
+  if (!isPowerOfTwo(params.N) || params.N < 1024 || params.N > 1_048_576) return false;
+  if (!Number.isInteger(params.r) || params.r < 1 || params.r > 32) return false;
+  if (!Number.isInteger(params.p) || params.p < 1 || params.p > 16) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem,
-  });
-  return timingSafeEqual(actual, expected);
+  if (expected.length !== KEY_LENGTH) return false;
+  try {
+    const actual = await scrypt(password, Buffer.from(salt, 'base64'), KEY_LENGTH, { ...params, maxmem: SCRYPT.maxmem });
+    return timingSafeEqual(actual, expected);
+  } catch {
+    // Parameters beyond maxmem: not a hash this service could have written.
+    return false;
+  }
+}
+
+function isPowerOfTwo(value: number): boolean {
+  return Number.isInteger(value) && value > 1 && (value & (value - 1)) === 0;
 }
 
 /** A high-entropy secret token: `<prefix><base64url of 32 random bytes>`. */

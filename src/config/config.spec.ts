@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config';
@@ -110,6 +110,18 @@ describe('loadConfig development JWT secret', () => {
 
   it('is not written when JWT_SECRET is set', () => {
     loadConfig({ DATA_DIR: dir, JWT_SECRET: SECRET });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('replaces a kept secret that is too short to sign with', () => {
+    writeFileSync(join(dir, 'jwt-secret'), 'short\n');
+    const { jwtSecret } = loadConfig({ DATA_DIR: dir });
+    expect(jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(jwtSecret);
+  });
+
+  it('is not written when another variable is invalid', () => {
+    expect(() => loadConfig({ DATA_DIR: dir, PORT: 'eighty' })).toThrow(/PORT/);
     expect(readdirSync(dir)).toEqual([]);
   });
 

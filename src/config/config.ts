@@ -83,7 +83,11 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
 /** A development secret survives restarts (so tokens stay valid) without anyone having to set one. */
 function developmentJwtSecret(dataDir: string): string {
   const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    // A truncated or hand-edited file must not become a weak signing key: replace it (old tokens end).
+    if (kept.length >= 32) return kept;
+  }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
@@ -96,15 +100,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const dataDir = env.DATA_DIR === ':memory:' ? ':memory:' : resolve(env.DATA_DIR || './data');
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
-
-  let jwtSecret = env.JWT_SECRET ?? '';
-  let jwtSecretGenerated = false;
-  if (jwtSecret && jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
-  if (!jwtSecret) {
-    if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
-    jwtSecret = dataDir === ':memory:' ? randomBytes(48).toString('base64url') : developmentJwtSecret(dataDir);
-    jwtSecretGenerated = true;
-  }
 
   const platformAdminKey = env.PLATFORM_ADMIN_KEY || undefined;
   if (platformAdminKey && platformAdminKey.length < 16) {
@@ -123,26 +118,47 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const bodyLimit = env.BODY_LIMIT || '1mb';
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('BODY_LIMIT', `must look like 100kb or 1mb, got "${bodyLimit}"`);
 
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const dbPoolSize = int(env, 'DB_POOL_SIZE', 10, 1, 200);
+  const accessTokenTtlSeconds = int(env, 'JWT_ACCESS_TTL', 900, 30, 86400);
+  const refreshTokenTtlSeconds = int(env, 'JWT_REFRESH_TTL', 30 * 86400, 60, 365 * 86400);
+  const logLevel = oneOf(env, 'LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'] as const, 'log');
+  const migrateOnStart = bool(env, 'MIGRATE_ON_START', true);
+  const metricsEnabled = bool(env, 'METRICS_ENABLED', false);
+  const trustProxy = bool(env, 'TRUST_PROXY', false);
+  const tenantCacheTtlMs = int(env, 'TENANT_CACHE_TTL_MS', 5000, 0, 600000);
+  const shutdownGraceMs = int(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000);
+
+  // Last, so that a configuration refused for another variable leaves no secret file behind.
+  let jwtSecret = env.JWT_SECRET ?? '';
+  let jwtSecretGenerated = false;
+  if (jwtSecret && jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  if (!jwtSecret) {
+    if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+    jwtSecret = dataDir === ':memory:' ? randomBytes(48).toString('base64url') : developmentJwtSecret(dataDir);
+    jwtSecretGenerated = true;
+  }
+
   return {
     nodeEnv,
-    port: int(env, 'PORT', 3000, 0, 65535),
+    port,
     databaseUrl,
     dataDir,
-    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, 1, 200),
+    dbPoolSize,
     redisUrl,
     jwtSecret,
     jwtSecretGenerated,
-    accessTokenTtlSeconds: int(env, 'JWT_ACCESS_TTL', 900, 30, 86400),
-    refreshTokenTtlSeconds: int(env, 'JWT_REFRESH_TTL', 30 * 86400, 60, 365 * 86400),
+    accessTokenTtlSeconds,
+    refreshTokenTtlSeconds,
     platformAdminKey,
     tenantBaseDomain,
-    logLevel: oneOf(env, 'LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'] as const, 'log'),
-    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
-    metricsEnabled: bool(env, 'METRICS_ENABLED', false),
+    logLevel,
+    migrateOnStart,
+    metricsEnabled,
     corsOrigins,
     bodyLimit,
-    trustProxy: bool(env, 'TRUST_PROXY', false),
-    tenantCacheTtlMs: int(env, 'TENANT_CACHE_TTL_MS', 5000, 0, 600000),
-    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    trustProxy,
+    tenantCacheTtlMs,
+    shutdownGraceMs,
   };
 }
