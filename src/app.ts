@@ -39,6 +39,8 @@ export async function createApp(config: AppConfig, options: { logger?: ConsoleLo
 function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  // Responses are per-caller JSON: a SHA-1 ETag over every body costs CPU and serves no cache.
+  app.set('etag', false);
   app.use(requestIdMiddleware);
   app.use(requestLogger);
   app.use(app.get(MetricsService).middleware());

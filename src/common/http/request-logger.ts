@@ -8,6 +8,7 @@ const logger = new Logger('HTTP');
  * an `access_token` (SSE clients).
  */
 export function requestLogger(req: Request, res: Response, next: NextFunction): void {
+  if (!Logger.isLevelEnabled('log')) return next();
   res.on('finish', () => {
     const durationMs = req.startedAt ? Number(process.hrtime.bigint() - req.startedAt) / 1e6 : undefined;
     logger.log({
