@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { createApp } from '../src/app';
-import { assertEmbeddedDataDirFree } from '../src/cli/database';
 import { runMigrateCli } from '../src/cli/migrate';
 import { runTenantCli } from '../src/cli/tenant';
 import { loadConfig } from '../src/config/config';
@@ -169,14 +168,17 @@ describe('CLI: npm run migrate', () => {
     SLOW,
   );
 
-  it('refuses an embedded data directory another process has open', () => {
+  it('refuses an embedded data directory another live process has open', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'atom-cli-busy-'));
     try {
-      const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, JWT_SECRET: 'test-secret-that-is-long-enough-0123456789' });
-      expect(() => assertEmbeddedDataDirFree(config)).not.toThrow();
-      mkdirSync(join(dataDir, 'pglite'));
-      writeFileSync(join(dataDir, 'pglite', 'postmaster.pid'), '-42\n');
-      expect(() => assertEmbeddedDataDirFree(config)).toThrow(/open in another process/);
+      // The Jest parent process stands in for a running server holding the lock.
+      writeFileSync(join(dataDir, 'atom.lock'), String(process.ppid));
+      const env = { NODE_ENV: 'test', DATA_DIR: dataDir, JWT_SECRET: 'test-secret-that-is-long-enough-0123456789' };
+      for (const result of [await runTenantCli(['list'], env), await runMigrateCli(env)]) {
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(`in use by process ${process.ppid}`);
+      }
+      expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

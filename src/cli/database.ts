@@ -1,33 +1,13 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config';
 import { EmbeddedPostgres } from '../database/embedded-postgres';
-import { CliError, EXIT } from './io';
 
 export interface CliDatabase {
   dataSource: DataSource;
   /** Where the data lives, for the CLI's first line of output (never prints credentials). */
   description: string;
   close(): Promise<void>;
-}
-
-/**
- * PGlite has no lock of its own: two processes can open one data directory at once and corrupt it.
- * It keeps a postmaster.pid in the directory while open (removed on a clean close), so refuse when
- * one is there. Best effort: a crash leaves the file behind, hence the hint.
- */
-export function assertEmbeddedDataDirFree(config: AppConfig): void {
-  if (config.databaseUrl || config.dataDir === ':memory:') return;
-  const pidFile = join(config.dataDir, 'pglite', 'postmaster.pid');
-  if (existsSync(pidFile)) {
-    throw new CliError(
-      `the embedded database in ${config.dataDir} is open in another process (is the server running?). ` +
-        `Stop it first, or set DATABASE_URL. If nothing uses it (a crash), delete ${pidFile}.`,
-      EXIT.FAILED,
-    );
-  }
 }
 
 export function describeDatabase(config: AppConfig): string {
@@ -43,7 +23,6 @@ export function describeDatabase(config: AppConfig): string {
  * DATA_DIR) with a small pool of its own, no entities and no migrations run: for the migrate CLI.
  */
 export async function openDatabase(config: AppConfig, poolSize = 2): Promise<CliDatabase> {
-  assertEmbeddedDataDirFree(config);
   const embedded = config.databaseUrl
     ? null
     : await EmbeddedPostgres.start({ dataDir: config.dataDir === ':memory:' ? undefined : config.dataDir, maxConnections: poolSize + 3 });

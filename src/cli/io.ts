@@ -1,3 +1,4 @@
+import { DataDirInUseError } from '../database/embedded-postgres';
 import { ConfigError } from '../config/config';
 import { AppError } from '../common/http/error-codes';
 
@@ -65,6 +66,10 @@ export class CliOutput {
     if (error instanceof CliError) {
       this.errorLine(`error ${error.message}`);
       return error.code;
+    }
+    if (error instanceof DataDirInUseError) {
+      this.errorLine(`error ${error.message}`);
+      return EXIT.FAILED;
     }
     const failure = error as Error;
     this.errorLine(`error ${failure?.stack ?? String(error)}`);

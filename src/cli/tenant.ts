@@ -6,7 +6,7 @@ import { loadConfig } from '../config/config';
 import { createValidationPipe } from '../common/http/validation';
 import { CreateTenantDto, DeleteTenantQueryDto, TenantDto, TenantListQueryDto, UpdateTenantDto } from '../tenancy/dto/tenant.dto';
 import { TenantsService } from '../tenancy/tenants.service';
-import { assertEmbeddedDataDirFree, StderrLogger } from './database';
+import { StderrLogger } from './database';
 import { CliError, CliOutput, CliResult, EXIT, runAsProcess } from './io';
 
 type Env = Record<string, string | undefined>;
@@ -151,7 +151,6 @@ export async function runTenantCli(argv: string[], env: Env = process.env, optio
       return out.result(EXIT.OK);
     }
     const config = loadConfig(env);
-    assertEmbeddedDataDirFree(config);
     ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
       logger: new StderrLogger((line) => out.errorLine(line)),
       abortOnError: false,

@@ -46,6 +46,8 @@ export class EmbeddedPostgres {
   }
 }
 
+export class DataDirInUseError extends Error {}
+
 /**
  * PGlite is single-process: a second process opening the same files (a second `npm start`, or
  * `npm run tenant` while the server runs) would corrupt them. The lock names its owner's pid and is
@@ -61,7 +63,7 @@ export function acquireDataDirLock(dataDir: string): string {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
       if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
-        throw new Error(
+        throw new DataDirInUseError(
           `The embedded database in ${dataDir} is in use by process ${owner}. Stop it first, ` +
             'or point both at a PostgreSQL server with DATABASE_URL.',
           { cause: error },
