@@ -54,6 +54,13 @@ describe('identity: login, refresh, logout, me (/api/auth)', () => {
     expect((await login(victim.email, PASSWORD)).status).toBe(200);
   });
 
+  it('a burst of parallel guesses gets the free attempts and one more, not all of them', async () => {
+    const victim = await t.userToken(tenant, 'member');
+    const statuses = (await Promise.all(Array.from({ length: 20 }, () => login(victim.email, 'wrong password!!')))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(6);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(14);
+  });
+
   it('rotates refresh tokens and revokes the family when a used one is replayed', async () => {
     const first = (await login(tenant.ownerEmail, PASSWORD)).body.data;
     const refresh = (token: string) => t.http.post('/api/auth/refresh').set('X-Tenant-ID', tenant.slug).send({ refresh_token: token });

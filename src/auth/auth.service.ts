@@ -39,13 +39,13 @@ export class AuthService {
 
   async login(ctx: RequestContext, email: string, password: string): Promise<TokenPairDto> {
     const tenant = ctx.tenant;
-    await this.loginThrottle.assertAllowed(tenant.id, email);
+    const attempt = await this.loginThrottle.begin(tenant.id, email);
     const user = await this.db.run(tenant, (em) =>
       em.getRepository(UserEntity).createQueryBuilder('u').addSelect('u.passwordHash').where('lower(u.email) = lower(:email)', { email }).getOne(),
     );
     const valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !valid) {
-      await this.loginThrottle.recordFailure(tenant.id, email);
+      await this.loginThrottle.recordFailure(tenant.id, email, attempt);
       throw new AppError('UNAUTHORIZED', INVALID_LOGIN);
     }
     await this.loginThrottle.recordSuccess(tenant.id, email);

@@ -26,19 +26,23 @@ describe('LoginThrottle', () => {
     throttle = new LoginThrottle(new MemoryCounterStore());
   });
 
+  /** `times` sequential attempts that each turn out to be a wrong password. */
   async function fail(times: number, email = 'ann@example.com', tenant = TENANT) {
-    for (let i = 0; i < times; i++) await throttle.recordFailure(tenant, email);
+    for (let i = 0; i < times; i++) {
+      const attempt = await throttle.begin(tenant, email);
+      await throttle.recordFailure(tenant, email, attempt);
+    }
   }
 
   async function refusal(email = 'ann@example.com', tenant = TENANT): Promise<AppError> {
-    const error = await throttle.assertAllowed(tenant, email).then(() => undefined, (e: unknown) => e);
+    const error = await throttle.begin(tenant, email).then(() => undefined, (e: unknown) => e);
     if (error instanceof AppError) return error;
     throw new Error(`expected an AppError, got ${String(error)}`);
   }
 
   it('allows an account with four failures', async () => {
     await fail(4);
-    await expect(throttle.assertAllowed(TENANT, 'ann@example.com')).resolves.toBeUndefined();
+    await expect(throttle.begin(TENANT, 'ann@example.com')).resolves.toBe(5);
   });
 
   it('locks an account after five failures with RATE_LIMIT_EXCEEDED and Retry-After', async () => {
@@ -51,8 +55,28 @@ describe('LoginThrottle', () => {
   });
 
   it('lengthens the lock with each further failure', async () => {
-    await fail(7);
-    expect((await refusal()).headers['Retry-After']).toBe('4');
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      await fail(5);
+      clock.mockReturnValue(now + 1000);
+      await fail(1);
+      expect((await refusal()).headers['Retry-After']).toBe('2');
+      clock.mockReturnValue(now + 3000);
+      await fail(1);
+      expect((await refusal()).headers['Retry-After']).toBe('4');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('lets one of a burst of parallel guesses through past the free attempts, not all of them', async () => {
+    const outcomes = await Promise.allSettled(Array.from({ length: 50 }, () => throttle.begin(TENANT, 'ann@example.com')));
+    const admitted = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(admitted).toHaveLength(6);
+    for (const refused of outcomes.filter((o) => o.status === 'rejected')) {
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED' });
+    }
   });
 
   it('treats the email case-insensitively', async () => {
@@ -63,15 +87,16 @@ describe('LoginThrottle', () => {
 
   it('keeps accounts apart, by email and by tenant', async () => {
     await fail(5);
-    await expect(throttle.assertAllowed(TENANT, 'bob@example.com')).resolves.toBeUndefined();
-    await expect(throttle.assertAllowed('tenant-2', 'ann@example.com')).resolves.toBeUndefined();
+    await expect(throttle.begin(TENANT, 'bob@example.com')).resolves.toBe(1);
+    await expect(throttle.begin('tenant-2', 'ann@example.com')).resolves.toBe(1);
   });
 
   it('forgets earlier failures after a success', async () => {
     await fail(4);
+    await throttle.begin(TENANT, 'ann@example.com');
     await throttle.recordSuccess(TENANT, 'ANN@example.com');
     await fail(4);
-    await expect(throttle.assertAllowed(TENANT, 'ann@example.com')).resolves.toBeUndefined();
+    await expect(throttle.begin(TENANT, 'ann@example.com')).resolves.toBe(5);
   });
 
   it('lets the account in again once the lock has passed', async () => {
@@ -81,7 +106,7 @@ describe('LoginThrottle', () => {
       await fail(5);
       expect((await refusal()).headers['Retry-After']).toBe('1');
       clock.mockReturnValue(now + 1000);
-      await expect(throttle.assertAllowed(TENANT, 'ann@example.com')).resolves.toBeUndefined();
+      await expect(throttle.begin(TENANT, 'ann@example.com')).resolves.toBe(6);
     } finally {
       clock.mockRestore();
     }

@@ -15,6 +15,10 @@ export function lockoutMs(failures: number): number {
 /**
  * Slows down password guessing per account (tenant + email, known or not, so it reveals nothing
  * about which emails exist). Counters live in the shared counter store (Redis when configured).
+ *
+ * An attempt is counted when it starts, not when its password turns out wrong: otherwise a burst of
+ * parallel guesses would all pass the check before the first failure was recorded. Past the free
+ * attempts, a gate lets one attempt through per lock period, so a burst gets one guess, not hundreds.
  */
 @Injectable()
 export class LoginThrottle {
@@ -22,31 +26,38 @@ export class LoginThrottle {
 
   private keys(tenantId: string, email: string) {
     const account = `${tenantId}:${email.toLowerCase()}`;
-    return { failures: `login:fail:${account}`, lock: `login:lock:${account}` };
+    return { attempts: `login:fail:${account}`, lock: `login:lock:${account}`, gate: `login:gate:${account}` };
   }
 
-  async assertAllowed(tenantId: string, email: string): Promise<void> {
-    const waitMs = await this.counters.remaining(this.keys(tenantId, email).lock);
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      throw new AppError(
-        'RATE_LIMIT_EXCEEDED',
-        `Too many failed logins for this account; try again in ${seconds} s`,
-        { retry_after: seconds },
-        { 'Retry-After': String(seconds) },
-      );
-    }
-  }
-
-  async recordFailure(tenantId: string, email: string): Promise<void> {
+  /** Call before checking the password. Returns the attempt's number, for recordFailure. */
+  async begin(tenantId: string, email: string): Promise<number> {
     const keys = this.keys(tenantId, email);
-    const failures = await this.counters.increment(keys.failures, FAILURE_MEMORY_MS);
-    const lockMs = lockoutMs(failures);
-    if (lockMs > 0) await this.counters.setFlag(keys.lock, lockMs);
+    const waitMs = await this.counters.remaining(keys.lock);
+    if (waitMs > 0) throw tooMany(waitMs);
+    const attempt = await this.counters.increment(keys.attempts, FAILURE_MEMORY_MS);
+    const gateMs = lockoutMs(attempt - 1);
+    if (gateMs > 0 && (await this.counters.increment(keys.gate, gateMs)) > 1) throw tooMany(gateMs);
+    return attempt;
+  }
+
+  async recordFailure(tenantId: string, email: string, attempt: number): Promise<void> {
+    const lockMs = lockoutMs(attempt);
+    if (lockMs > 0) await this.counters.setFlag(this.keys(tenantId, email).lock, lockMs);
   }
 
   async recordSuccess(tenantId: string, email: string): Promise<void> {
     const keys = this.keys(tenantId, email);
-    await this.counters.delete(keys.failures);
+    await this.counters.delete(keys.attempts);
+    await this.counters.delete(keys.gate);
   }
+}
+
+function tooMany(waitMs: number): AppError {
+  const seconds = Math.ceil(waitMs / 1000);
+  return new AppError(
+    'RATE_LIMIT_EXCEEDED',
+    `Too many failed logins for this account; try again in ${seconds} s`,
+    { retry_after: seconds },
+    { 'Retry-After': String(seconds) },
+  );
 }
