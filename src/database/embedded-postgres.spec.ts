@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireDataDirLock } from './embedded-postgres';
+import { Pool } from 'pg';
+import { acquireDataDirLock, EmbeddedPostgres } from './embedded-postgres';
 
 describe('acquireDataDirLock', () => {
   let dir: string;
@@ -33,5 +34,40 @@ describe('acquireDataDirLock', () => {
     writeFileSync(join(dir, 'atom.lock'), 'garbage');
     expect(existsSync(acquireDataDirLock(dir))).toBe(true);
     expect(readFileSync(join(dir, 'atom.lock'), 'utf8')).toBe(String(process.pid));
+  });
+});
+
+describe('EmbeddedPostgres shared session', () => {
+  it('never answers one connection’s query with another’s rows (600 interleaved queries, 3 connections)', async () => {
+    const embedded = await EmbeddedPostgres.start({ maxConnections: 6 });
+    const pool = new Pool({ connectionString: embedded.url, max: 3 });
+    try {
+      await pool.query(
+        `CREATE SCHEMA ta; CREATE SCHEMA tb; CREATE TABLE ta.u(id int, who text); CREATE TABLE tb.u(id int, who text);
+         INSERT INTO ta.u VALUES (1, 'a'); INSERT INTO tb.u VALUES (2, 'b')`,
+      );
+      const answers = await Promise.all(
+        Array.from({ length: 600 }, async (_, i) => {
+          const tenant = i % 2 ? 'a' : 'b';
+          const id = tenant === 'a' ? 1 : 2;
+          // Half plain parameterised queries (extended protocol, no transaction), half units of work.
+          if (i % 4 < 2) return { tenant, rows: (await pool.query(`SELECT who FROM t${tenant}.u WHERE id = $1`, [id])).rows };
+          const client = await pool.connect();
+          try {
+            await client.query(`BEGIN; SELECT set_config('search_path', 't${tenant}, public', true)`);
+            const { rows } = await client.query('SELECT who FROM u WHERE id = $1', [id]);
+            await client.query('COMMIT');
+            return { tenant, rows };
+          } finally {
+            client.release();
+          }
+        }),
+      );
+      const wrong = answers.filter(({ tenant, rows }) => rows.length !== 1 || rows[0].who !== tenant);
+      expect(wrong).toEqual([]);
+    } finally {
+      await pool.end();
+      await embedded.stop();
+    }
   });
 });

@@ -34,6 +34,7 @@ export class EmbeddedPostgres {
       db = await PGlite.create();
     }
     const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: options.maxConnections });
+    keepExchangesTogether(server, db);
     await server.start();
     const url = `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
     return new EmbeddedPostgres(db, server, url, lockFile);
@@ -82,4 +83,77 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+interface QueuedMessage {
+  handlerId: number;
+  message: Uint8Array;
+  resolve: (bytes: number) => void;
+  reject: (error: unknown) => void;
+  onData: (data: Uint8Array) => void;
+}
+
+interface QueueInternals {
+  queue: QueuedMessage[];
+  processing: boolean;
+  lastHandlerId: number | null;
+  processQueue: () => Promise<void>;
+  clearQueueForHandler: (handlerId: number) => void;
+}
+
+const SYNC = 0x53; // 'S'
+const QUERY = 0x51; // 'Q'
+
+/**
+ * All socket connections share one PGlite session. pglite-socket keeps a transaction's messages
+ * together, but not an extended-protocol exchange outside a transaction (Parse, Bind, Execute … Sync
+ * arrive as separate messages): another connection's statements could run in between and replace the
+ * unnamed statement, so a plain parameterised query could get another query's rows. Here one
+ * connection keeps the session from its first message until its Sync or simple Query, and for as
+ * long as it holds a transaction open.
+ */
+function keepExchangesTogether(server: PGLiteSocketServer, db: PGlite): void {
+  const queue = (server as unknown as { queryQueue: QueueInternals }).queryQueue;
+  let owner: number | null = null;
+  // A connection that goes away mid-exchange must not keep the session pinned to itself.
+  const clearQueueForHandler = queue.clearQueueForHandler.bind(queue);
+  queue.clearQueueForHandler = (handlerId: number) => {
+    clearQueueForHandler(handlerId);
+    if (owner === handlerId) {
+      owner = null;
+      void queue.processQueue();
+    }
+  };
+  queue.processQueue = async function processQueue(this: QueueInternals): Promise<void> {
+    if (this.processing || this.queue.length === 0) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const pinned = owner ?? (db.isInTransaction() ? this.lastHandlerId : null);
+        const index = pinned === null ? 0 : this.queue.findIndex((item) => item.handlerId === pinned);
+        if (index === -1) break;
+        const [item] = this.queue.splice(index, 1);
+        let bytes = 0;
+        try {
+          await db.runExclusive(() =>
+            db.execProtocolRawStream(item.message, {
+              onRawData: (data: Uint8Array) => {
+                bytes += data.length;
+                item.onData(data);
+              },
+            }),
+          );
+        } catch (error) {
+          owner = null;
+          item.reject(error);
+          continue;
+        }
+        this.lastHandlerId = item.handlerId;
+        owner = item.message[0] === SYNC || item.message[0] === QUERY ? null : item.handlerId;
+        item.resolve(bytes);
+      }
+    } finally {
+      this.processing = false;
+    }
+  };
 }
