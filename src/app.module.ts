@@ -37,11 +37,13 @@ export class AppModule {
         MetricsModule,
       ],
       providers: [
-        // Guards run in this order: tenant -> credential -> role -> plan rate limit (design.md section 2).
+        // Guards run in this order: tenant -> credential -> plan rate limit -> role. The limit comes
+        // before the role check so that a request refused for its role still counts and carries the
+        // X-RateLimit-* headers (design.md section 5: every request resolved to a tenant counts).
         { provide: APP_GUARD, useExisting: TenantGuard },
         { provide: APP_GUARD, useExisting: CredentialGuard },
-        { provide: APP_GUARD, useExisting: RolesGuard },
         { provide: APP_GUARD, useExisting: PlanThrottlerGuard },
+        { provide: APP_GUARD, useExisting: RolesGuard },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

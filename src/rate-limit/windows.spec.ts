@@ -90,6 +90,18 @@ describe('rateLimitHeaders', () => {
     });
   });
 
+  it('a quota spent just before midnight is back at 00:00 UTC, not 24 hours later', () => {
+    const late = tenantWindows(tenant('free'), LATE);
+    const headers = rateLimitHeaders(late, [50, 3], 0, LATE);
+    expect(headers['X-RateLimit-Reset']).toBe(String(Date.UTC(2026, 10, 29) / 1000));
+    expect(headers['Retry-After']).toBe('30');
+  });
+
+  it('uses the override as the Limit of the minute window when it is the only one', () => {
+    const only = tenantWindows(tenant('enterprise', 5), NOON);
+    expect(rateLimitHeaders(only, [2], -1, NOON)).toMatchObject({ 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '3' });
+  });
+
   it('gives Retry-After of at least one second', () => {
     const end = windows[1].resetAt;
     expect(rateLimitHeaders(windows, [10, 60], 1, end - 1)['Retry-After']).toBe('1');

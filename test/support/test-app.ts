@@ -23,10 +23,26 @@ export class TestApp {
   private constructor(
     readonly app: NestExpressApplication,
     readonly config: AppConfig,
-    private readonly dropDatabase: () => Promise<void>,
+    private readonly database: DatabaseLease,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<TestApp> {
+  /**
+   * `shareDatabaseWith`: boot a second app (another "node") on the same database as `other` instead of
+   * a fresh one; the database is dropped when the last app using it closes. Needs DATABASE_URL (an
+   * embedded in-memory database belongs to one app).
+   */
+  static async start(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestApp> {
+    const shared = options.shareDatabaseWith;
+    if (shared) {
+      if (!shared.config.databaseUrl) throw new Error('shareDatabaseWith needs DATABASE_URL: an embedded in-memory database cannot be shared');
+      shared.database.users += 1;
+      try {
+        return await TestApp.boot({ ...env, DATABASE_URL: shared.config.databaseUrl }, shared.database);
+      } catch (error) {
+        await shared.database.release();
+        throw error;
+      }
+    }
     const adminUrl = process.env.DATABASE_URL;
     let databaseUrl: string | undefined;
     let dropDatabase = async () => undefined;
@@ -46,17 +62,26 @@ export class TestApp {
         await client.end();
       };
     }
+    const database = new DatabaseLease(dropDatabase);
+    try {
+      return await TestApp.boot({ ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env }, database);
+    } catch (error) {
+      await database.release();
+      throw error;
+    }
+  }
+
+  private static async boot(env: Record<string, string>, database: DatabaseLease): Promise<TestApp> {
     const config = loadConfig({
       NODE_ENV: 'test',
       DATA_DIR: ':memory:',
       JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
       PLATFORM_ADMIN_KEY: PLATFORM_KEY,
       LOG_LEVEL: 'error',
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...env,
     });
     const app = await createApp(config, { logger: false });
-    return new TestApp(app, config, dropDatabase);
+    return new TestApp(app, config, database);
   }
 
   get http() {
@@ -89,8 +114,33 @@ export class TestApp {
   }
 
   async close(): Promise<void> {
-    await this.app.close();
-    await this.dropDatabase();
+    try {
+      await this.app.close();
+    } finally {
+      await this.database.release();
+    }
+  }
+}
+
+export interface StartOptions {
+  /**
+   * Run on the database of this already started app (a second node of the same deployment). Each app
+   * has its own providers (counter store, tenant cache, pool), but passport strategies are registered
+   * process-wide, so both apps verify credentials with the last-started app's JwtStrategy/ApiKeyStrategy
+   * (same database and secret, so the answers agree; its tenant cache is that app's, though).
+   */
+  shareDatabaseWith?: TestApp;
+}
+
+/** A test database and the apps using it: dropped once, when the last of them closes. */
+class DatabaseLease {
+  users = 1;
+
+  constructor(private readonly drop: () => Promise<void>) {}
+
+  async release(): Promise<void> {
+    this.users -= 1;
+    if (this.users === 0) await this.drop();
   }
 }
 
