@@ -364,4 +364,23 @@ twoNodes('plan rate limits across two nodes sharing Redis (needs DATABASE_URL an
       Array.from({ length: FREE_PER_DAY - 2 }, (_, i) => i + 1),
     );
   });
+
+  it('a plan change made on one node applies on the other at once (tenant cache invalidated through Redis)', async () => {
+    await awayFromMidnight();
+    const tenant = await first.createTenant(undefined, 'free');
+    const loginOnSecond = () => second.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).send({ email: tenant.ownerEmail, password: PASSWORD });
+    const seen = await loginOnSecond(); // the second node now caches the tenant as free
+    expect(limitHeaders(seen).limit).toBe(FREE_PER_DAY);
+    tenantIds.push((await second.http.get('/api/auth/me').set('Authorization', `Bearer ${seen.body.data.access_token}`)).body.data.tenant.id);
+
+    const patched = await first.http.patch(`/api/tenants/${tenant.slug}`).set('X-Platform-Key', PLATFORM_KEY).send({ plan: 'team' });
+    expect(patched.status).toBe(200);
+    // Pub/sub delivery is asynchronous but takes milliseconds, far below the 5 s cache TTL.
+    let limit = 0;
+    for (let i = 0; i < 20 && limit !== TEAM_PER_DAY; i++) {
+      limit = limitHeaders(await loginOnSecond()).limit;
+      if (limit !== TEAM_PER_DAY) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(limit).toBe(TEAM_PER_DAY);
+  });
 });

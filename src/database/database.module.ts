@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, EntitySchema } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { RedisConnection } from './redis';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { Migrator } from './migrator';
 import { TenantDb } from './tenant-db';
@@ -76,8 +77,9 @@ export class DatabaseModule implements OnApplicationShutdown {
         },
         { provide: Migrator, inject: [DataSource], useFactory: (dataSource: DataSource) => new Migrator(dataSource) },
         TenantDb,
+        RedisConnection,
       ],
-      exports: [DataSource, TenantDb, Migrator],
+      exports: [DataSource, TenantDb, Migrator, RedisConnection],
     };
   }
 

@@ -9,7 +9,6 @@ import { PlanThrottlerGuard } from './plan-throttler.guard';
   // One named throttler so the guard runs once per request; the limits themselves come from the plan.
   imports: [ThrottlerModule.forRoot({ throttlers: [{ name: 'plan', ttl: 60_000, limit: 1 }] })],
   providers: [
-    RedisConnection,
     {
       provide: COUNTER_STORE,
       inject: [RedisConnection],
@@ -17,6 +16,6 @@ import { PlanThrottlerGuard } from './plan-throttler.guard';
     },
     PlanThrottlerGuard,
   ],
-  exports: [COUNTER_STORE, RedisConnection, PlanThrottlerGuard],
+  exports: [COUNTER_STORE, PlanThrottlerGuard],
 })
 export class RateLimitModule {}

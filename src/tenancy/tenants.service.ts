@@ -1,14 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AppError } from '../common/http/error-codes';
 import { Paginated } from '../common/http/envelope';
 import { likePattern, pageWindow, paginate } from '../common/pagination/paginate';
 import { Migrator } from '../database/migrator';
+import { RedisConnection } from '../database/redis';
 import { quoteSchema, schemaForSlug } from './slug';
 import { TenantEntity, TenantRecord } from './tenant.entity';
 import { ProvisioningSteps } from './provisioning';
 import type { CreateTenantDto, TenantListQueryDto, UpdateTenantDto } from './dto/tenant.dto';
+
+/** Slugs of tenants changed by any process (plan, status, overrides, deletion). */
+const TENANT_CHANGED_CHANNEL = 'atom:tenant-changed';
 
 interface CacheEntry {
   tenant: TenantRecord | null;
@@ -27,10 +31,12 @@ function isUniqueViolation(error: unknown): boolean {
 
 /**
  * Tenants live in the public schema. Every request resolves one, so lookups go through a short
- * in-process cache (TENANT_CACHE_TTL_MS); changes made through this service drop the entry at once.
+ * in-process cache (TENANT_CACHE_TTL_MS). A change drops the entry at once in this process and, when
+ * Redis is configured, in every other process too (published on TENANT_CHANGED_CHANNEL); the TTL
+ * bounds staleness only if such a message is lost.
  */
 @Injectable()
-export class TenantsService {
+export class TenantsService implements OnModuleInit {
   private readonly bySlug = new Map<string, CacheEntry>();
   private readonly slugById = new Map<string, string>();
 
@@ -39,7 +45,12 @@ export class TenantsService {
     private readonly migrator: Migrator,
     private readonly provisioning: ProvisioningSteps,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly redis: RedisConnection,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.redis.subscribe(TENANT_CHANGED_CHANNEL, (slug) => this.forget(slug));
+  }
 
   private get repo() {
     return this.dataSource.getRepository(TenantEntity);
@@ -78,7 +89,13 @@ export class TenantsService {
     return tenant;
   }
 
-  invalidate(slug: string): void {
+  /** Drops a changed tenant from this process's cache at once, and from every other process's through Redis. */
+  async invalidate(slug: string): Promise<void> {
+    this.forget(slug);
+    await this.redis.publish(TENANT_CHANGED_CHANNEL, slug);
+  }
+
+  private forget(slug: string): void {
     const id = this.bySlug.get(slug)?.tenant?.id;
     if (id) this.slugById.delete(id);
     this.bySlug.delete(slug);
@@ -116,7 +133,7 @@ export class TenantsService {
       await this.migrator.migrateTenantWith(runner, schema);
       await this.provisioning.run(runner.manager, tenant, { adminEmail: dto.admin_email, adminPassword: dto.admin_password });
       await runner.commitTransaction();
-      this.invalidate(dto.slug);
+      await this.invalidate(dto.slug);
       return tenant;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
@@ -136,7 +153,7 @@ export class TenantsService {
     if (dto.max_agents !== undefined) entity.maxAgents = dto.max_agents;
     if (dto.requests_per_minute !== undefined) entity.requestsPerMinute = dto.requests_per_minute;
     const saved = await this.repo.save(entity);
-    this.invalidate(slug);
+    await this.invalidate(slug);
     return toRecord(saved);
   }
 
@@ -147,6 +164,6 @@ export class TenantsService {
       await em.query(`DROP SCHEMA IF EXISTS ${quoteSchema(tenant.schema)} CASCADE`);
       await em.delete(TenantEntity, { id: tenant.id });
     });
-    this.invalidate(slug);
+    await this.invalidate(slug);
   }
 }
