@@ -6,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
+import { AppError } from './common/http/error-codes';
 import { sendError } from './common/http/exception.filter';
 import { requestIdMiddleware } from './common/http/request-id';
 import { requestLogger } from './common/http/request-logger';
@@ -33,6 +34,10 @@ export async function createApp(config: AppConfig, options: { logger?: ConsoleLo
   configureHttp(app, config);
   mountApiDocs(app);
   await app.init();
+  // Nest answers unknown routes under /api; anything else would get Express's HTML 404.
+  const routeNotFound = new AppError('NOT_FOUND', 'Route not found');
+  const errorLogger = new Logger('Errors');
+  app.use((req: Request, res: Response) => sendError(req, res, routeNotFound, errorLogger));
   return app;
 }
 
