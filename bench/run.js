@@ -12,7 +12,7 @@ const { createBenchDatabase, serverVersion, countSchemas } = require('./lib/data
 const { ConnectionSampler } = require('./lib/connection-sampler');
 const { startServer, stopAllServers } = require('./lib/children');
 const { AtomApi, requestJson, expectStatus } = require('./lib/atom-api');
-const { provisionTenant, provisionRange } = require('./lib/tenants');
+const { provisionTenant, provisionRange, deleteTenants } = require('./lib/tenants');
 const { loadMe, problemsOf } = require('./lib/load');
 const { measureCpu, machineBusyPercent } = require('./lib/cpu');
 const { evaluate, formatSummary, writeJson, round } = require('./lib/report');
@@ -123,6 +123,20 @@ async function benchmark(ctx) {
   await atom.server.stop();
   // The baseline again: did PostgreSQL itself (or the machine) change between the 1- and N-tenant runs?
   runs.baselineManyTenants = await measureBaseline(ctx, first, me.user.id, `baseline, ${settings.tenants} tenants`);
+
+  // Drift check: back to 1 tenant (the others deleted) on a fresh process. On a shared VM one run can
+  // be 20% off the next for reasons that have nothing to do with tenants; the N-tenant run is compared
+  // with the mean of the 1-tenant runs before and after it.
+  if (tenants.length > 0) {
+    console.log(`- deleting the other ${tenants.length} tenants, then atom with 1 tenant again`);
+    atom = await startAtom(settings, db);
+    await deleteTenants(atom.api, tenants, { concurrency: settings.provisionConcurrency });
+    await atom.server.stop();
+    atom = await startAtom(settings, db);
+    await checkMe(atom.api, first);
+    runs.atomOneTenantAgain = await measure(ctx, atom.server, 'atom, 1 tenant again', [first.token]);
+    await atom.server.stop();
+  }
   return { runs, provisioning, startup, schemas };
 }
 

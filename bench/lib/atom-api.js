@@ -61,6 +61,10 @@ class AtomApi {
     await expectStatus(this.platform('PATCH', `/api/tenants/${slug}`, { requests_per_minute: 1_000_000 }), 200, `update tenant ${slug}`);
   }
 
+  async deleteTenant(slug) {
+    await expectStatus(this.platform('DELETE', `/api/tenants/${slug}?confirm=${slug}`), 200, `delete tenant ${slug}`);
+  }
+
   async login(slug, email, password) {
     const res = requestJson(this.baseUrl, 'POST', '/api/auth/login', { headers: { 'x-tenant-id': slug }, body: { email, password } });
     return (await expectStatus(res, 200, `login to ${slug}`)).data.access_token;

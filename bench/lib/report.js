@@ -17,10 +17,16 @@ function percentChange(from, to) {
 
 /** Ratio, tenant scaling and connection growth, each against its target from the issue. */
 function evaluate(runs, settings) {
-  const { baseline, baselineManyTenants, atomOneTenant, atomManyTenants, atomSpread } = runs;
+  const { baseline, baselineManyTenants, atomOneTenant, atomManyTenants, atomSpread, atomOneTenantAgain } = runs;
   const ratio = atomOneTenant.load.requestsPerSecond / baseline.load.requestsPerSecond;
-  const tenantChange = percentChange(atomOneTenant.load.requestsPerSecond, atomManyTenants.load.requestsPerSecond);
-  const p99Change = percentChange(atomOneTenant.load.latencyMs.p99, atomManyTenants.load.latencyMs.p99);
+  // The 1-tenant reference: the mean of the runs before and after the N-tenant ones, when both exist.
+  const oneTenantRuns = [atomOneTenant, atomOneTenantAgain].filter(Boolean);
+  const reference = {
+    rps: oneTenantRuns.reduce((sum, run) => sum + run.load.requestsPerSecond, 0) / oneTenantRuns.length,
+    p99: oneTenantRuns.reduce((sum, run) => sum + run.load.latencyMs.p99, 0) / oneTenantRuns.length,
+  };
+  const tenantChange = percentChange(reference.rps, atomManyTenants.load.requestsPerSecond);
+  const p99Change = percentChange(reference.p99, atomManyTenants.load.latencyMs.p99);
   const manyMax = Math.max(atomManyTenants.connections.max, atomSpread?.connections.max ?? 0);
   return {
     atomVsBaselineRatio: {
@@ -32,7 +38,9 @@ function evaluate(runs, settings) {
       tenants: settings.tenants,
       requestsPerSecondChangePercent: round(tenantChange),
       p99ChangePercent: round(p99Change),
-      spreadVsOneTenantPercent: atomSpread ? round(percentChange(atomOneTenant.load.requestsPerSecond, atomSpread.load.requestsPerSecond)) : null,
+      oneTenantReferenceRequestsPerSecond: round(reference.rps),
+      oneTenantRunsDriftPercent: atomOneTenantAgain ? round(percentChange(atomOneTenant.load.requestsPerSecond, atomOneTenantAgain.load.requestsPerSecond)) : null,
+      spreadVsOneTenantPercent: atomSpread ? round(percentChange(reference.rps, atomSpread.load.requestsPerSecond)) : null,
       baselineChangePercent: round(percentChange(baseline.load.requestsPerSecond, baselineManyTenants.load.requestsPerSecond)),
       target: `within ${TARGETS.maxTenantChangePercent}% (req/s)`,
       met: tenantChange !== null && Math.abs(tenantChange) <= TARGETS.maxTenantChangePercent,
@@ -89,11 +97,14 @@ function formatSummary(report) {
   ];
   if (runs.atomSpread) lines.push(runRow(`atom, ${settings.tenants} tenants, load on all`, runs.atomSpread));
   lines.push(runRow(`baseline, ${settings.tenants} tenants`, runs.baselineManyTenants));
+  if (runs.atomOneTenantAgain) lines.push(runRow('atom, 1 tenant again (others deleted)', runs.atomOneTenantAgain));
   const { atomVsBaselineRatio: ratio, tenantScaling: scaling, connections } = summary;
   lines.push(
     '',
     `atom / baseline throughput: ${ratio.value}x (target ${ratio.target}): ${verdict(ratio.met)}`,
-    `${scaling.tenants} vs 1 tenant: req/s ${scaling.requestsPerSecondChangePercent}%, p99 ${scaling.p99ChangePercent}%` +
+    `${scaling.tenants} vs 1 tenant (mean of the 1-tenant runs, ${scaling.oneTenantReferenceRequestsPerSecond} req/s` +
+      (scaling.oneTenantRunsDriftPercent === null ? '' : `; they differ by ${scaling.oneTenantRunsDriftPercent}%`) +
+      `): req/s ${scaling.requestsPerSecondChangePercent}%, p99 ${scaling.p99ChangePercent}%` +
       (scaling.spreadVsOneTenantPercent === null ? '' : `, load on all tenants: req/s ${scaling.spreadVsOneTenantPercent}%`) +
       ` (target ${scaling.target}): ${verdict(scaling.met)}; baseline ${scaling.baselineChangePercent}% over the same change`,
     `PostgreSQL connections during load: 1 tenant max ${connections.oneTenantMax}, ${scaling.tenants} tenants max ${connections.manyTenantsMax}` +

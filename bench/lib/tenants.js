@@ -49,8 +49,13 @@ async function provisionRange(api, from, to, { concurrency, login }) {
   });
 }
 
+/** Deletes `tenants` through the platform API (drops their schemas), `concurrency` at a time. */
+async function deleteTenants(api, tenants, { concurrency }) {
+  await mapLimit(tenants, concurrency, (tenant) => api.deleteTenant(tenant.slug));
+}
+
 async function freshToken(api, tenant) {
   return api.login(tenant.slug, tenant.email, PASSWORD);
 }
 
-module.exports = { provisionTenant, provisionRange, freshToken };
+module.exports = { provisionTenant, provisionRange, deleteTenants, freshToken };
