@@ -59,6 +59,17 @@ async function measureBaseline(ctx, tenant, userId, title) {
   }
 }
 
+/** Context for the ratio: the framework alone, no database, guards or envelope. */
+async function measureNestCeiling(ctx) {
+  const server = await startServer(join(__dirname, 'nest-ceiling-server.js'), 'nest-ceiling', {});
+  try {
+    await expectStatus(requestJson(server.url, 'GET', '/api/auth/me'), 200, 'nest ceiling GET /api/auth/me');
+    return await measure(ctx, server, 'nest ceiling (no DB, no auth)', ['not-checked']);
+  } finally {
+    await server.stop();
+  }
+}
+
 async function checkMe(api, tenant) {
   const me = await api.me(tenant.token);
   if (me.tenant.slug !== tenant.slug || !me.user?.id) throw new Error(`unexpected /me answer: ${JSON.stringify(me)}`);
@@ -100,6 +111,7 @@ async function benchmark(ctx) {
   await atom.server.stop();
 
   runs.baseline = await measureBaseline(ctx, first, me.user.id, 'baseline, 1 tenant');
+  runs.nestCeiling = await measureNestCeiling(ctx);
 
   atom = await startAtom(settings, db);
   startup.oneTenantSeconds = atom.startupSeconds;

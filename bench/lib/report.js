@@ -17,7 +17,7 @@ function percentChange(from, to) {
 
 /** Ratio, tenant scaling and connection growth, each against its target from the issue. */
 function evaluate(runs, settings) {
-  const { baseline, baselineManyTenants, atomOneTenant, atomManyTenants, atomSpread, atomOneTenantAgain } = runs;
+  const { baseline, baselineManyTenants, atomOneTenant, atomManyTenants, atomSpread, atomOneTenantAgain, nestCeiling } = runs;
   const ratio = atomOneTenant.load.requestsPerSecond / baseline.load.requestsPerSecond;
   // The 1-tenant reference: the mean of the runs before and after the N-tenant ones, when both exist.
   const oneTenantRuns = [atomOneTenant, atomOneTenantAgain].filter(Boolean);
@@ -31,6 +31,8 @@ function evaluate(runs, settings) {
   return {
     atomVsBaselineRatio: {
       value: round(ratio, 3),
+      // Bare Nest + Express, constant JSON, no database: the most any Nest app could reach here.
+      nestCeilingRatio: nestCeiling ? round(nestCeiling.load.requestsPerSecond / baseline.load.requestsPerSecond, 3) : null,
       target: `>= ${TARGETS.minRatio}x`,
       met: ratio >= TARGETS.minRatio,
     },
@@ -92,6 +94,7 @@ function formatSummary(report) {
     header,
     '-'.repeat(header.length),
     runRow('baseline (node:http + pg), 1 tenant', runs.baseline),
+    ...(runs.nestCeiling ? [runRow('nest ceiling (no DB, no auth)', runs.nestCeiling)] : []),
     runRow('atom, 1 tenant', runs.atomOneTenant),
     runRow(`atom, ${settings.tenants} tenants`, runs.atomManyTenants),
   ];
@@ -101,7 +104,8 @@ function formatSummary(report) {
   const { atomVsBaselineRatio: ratio, tenantScaling: scaling, connections } = summary;
   lines.push(
     '',
-    `atom / baseline throughput: ${ratio.value}x (target ${ratio.target}): ${verdict(ratio.met)}`,
+    `atom / baseline throughput: ${ratio.value}x (target ${ratio.target}): ${verdict(ratio.met)}` +
+      (ratio.nestCeilingRatio === null ? '' : `; bare Nest with no DB or auth reaches ${ratio.nestCeilingRatio}x`),
     `${scaling.tenants} vs 1 tenant (mean of the 1-tenant runs, ${scaling.oneTenantReferenceRequestsPerSecond} req/s` +
       (scaling.oneTenantRunsDriftPercent === null ? '' : `; they differ by ${scaling.oneTenantRunsDriftPercent}%`) +
       `): req/s ${scaling.requestsPerSecondChangePercent}%, p99 ${scaling.p99ChangePercent}%` +
