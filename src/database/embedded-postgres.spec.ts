@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { acquireDataDirLock, EmbeddedPostgres } from './embedded-postgres';
 
 describe('acquireDataDirLock', () => {
@@ -67,6 +67,24 @@ describe('EmbeddedPostgres shared session', () => {
       expect(wrong).toEqual([]);
     } finally {
       await pool.end();
+      await embedded.stop();
+    }
+  });
+});
+
+describe('EmbeddedPostgres connections', () => {
+  it('a connection opened but not yet used does not block the others', async () => {
+    const embedded = await EmbeddedPostgres.start({ maxConnections: 4 });
+    const idle = new Client({ connectionString: embedded.url });
+    const busy = new Client({ connectionString: embedded.url, connectionTimeoutMillis: 3000 });
+    try {
+      await idle.connect();
+      await busy.connect();
+      const { rows } = await busy.query('SELECT $1::int AS answer', [42]);
+      expect(rows).toEqual([{ answer: 42 }]);
+    } finally {
+      await busy.end().catch(() => undefined);
+      await idle.end().catch(() => undefined);
       await embedded.stop();
     }
   });

@@ -103,6 +103,8 @@ interface QueueInternals {
 
 const SYNC = 0x53; // 'S'
 const QUERY = 0x51; // 'Q'
+// Parse, Bind, Describe, Execute, Close, Flush: the messages of an exchange that only Sync ends.
+const EXTENDED_PROTOCOL = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48]);
 
 /**
  * All socket connections share one PGlite session. pglite-socket keeps a transaction's messages
@@ -149,7 +151,11 @@ function keepExchangesTogether(server: PGLiteSocketServer, db: PGlite): void {
           continue;
         }
         this.lastHandlerId = item.handlerId;
-        owner = item.message[0] === SYNC || item.message[0] === QUERY ? null : item.handlerId;
+        // A start-up or password message is a whole exchange of its own: it must not pin the
+        // session, or a connection opened but not yet used would block every other one.
+        const kind = item.message[0];
+        if (kind === SYNC || kind === QUERY) owner = null;
+        else if (EXTENDED_PROTOCOL.has(kind)) owner = item.handlerId;
         item.resolve(bytes);
       }
     } finally {
