@@ -55,6 +55,8 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
         directives: {
           // Redoc renders its schema samples in a blob: worker.
           'worker-src': ["'self'", 'blob:'],
+          // The docs must load over plain http too (a dev box on its LAN address); TLS is the proxy's job.
+          'upgrade-insecure-requests': null,
         },
       },
     }),
