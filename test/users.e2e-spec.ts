@@ -43,6 +43,14 @@ describe('users (/api/users)', () => {
     expectError(await t.http.get('/api/users?sort=password_hash').set('Authorization', owner), 400, 'INVALID_INPUT');
     expectError(await t.http.get('/api/users?limit=0').set('Authorization', owner), 400, 'INVALID_INPUT');
     expectError(await t.http.get('/api/users?role=god').set('Authorization', owner), 400, 'INVALID_INPUT');
+    // An explicit null is refused for what cannot be cleared (it was a 500), and clears the name.
+    const someone = (await t.http.post('/api/users').set('Authorization', owner).send({ email: 'nulls@example.com', password: 'long enough pw', role: 'member', name: 'N' })).body.data;
+    const nulls = await t.http.patch(`/api/users/${someone.id}`).set('Authorization', owner).send({ email: null, password: null, role: null });
+    expectError(nulls, 400, 'INVALID_INPUT');
+    expect(nulls.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['email', 'password', 'role']);
+    const cleared = await t.http.patch(`/api/users/${someone.id}`).set('Authorization', owner).send({ name: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.data).toMatchObject({ email: 'nulls@example.com', name: null });
   });
 
   it('refuses a duplicate email (case-insensitive) with 409', async () => {

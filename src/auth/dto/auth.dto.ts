@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 import { IsDateString, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { IsOmittable } from '../../common/http/validation';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 import type { ApiKeyEntity, UserEntity } from '../entities';
 import { ROLES, type Role } from '../principal';
@@ -86,20 +87,20 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsEmail()
   @MaxLength(254)
   email?: string;
 
   @ApiPropertyOptional({ minLength: 10 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(10)
   @MaxLength(200)
   password?: string;
 
   @ApiPropertyOptional({ enum: ROLES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(ROLES)
   role?: Role;
 

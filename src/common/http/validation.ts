@@ -1,4 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import { FieldError, invalidInput } from './error-codes';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -24,4 +25,12 @@ export function createValidationPipe(): ValidationPipe {
       return invalidInput(summary ? `Validation failed: ${summary}` : 'Validation failed', fields);
     },
   });
+}
+
+/**
+ * Like @IsOptional, but only for an absent field: an explicit `null` is validated like any other
+ * value (and refused by the field's other rules). For columns that cannot be cleared.
+ */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
 }
