@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AgentEntity } from './agents/agent.entity';
+import { AgentsModule } from './agents/agents.module';
 import { AuthModule } from './auth/auth.module';
 import { AUTH_ENTITIES } from './auth/entities';
 import { CredentialGuard, RolesGuard, TenantGuard } from './auth/guards';
@@ -29,10 +31,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot([TenantEntity, ...AUTH_ENTITIES]),
+        DatabaseModule.forRoot([TenantEntity, ...AUTH_ENTITIES, AgentEntity]),
         RateLimitModule,
         TenancyModule,
         AuthModule,
+        AgentsModule,
         HealthModule,
         MetricsModule,
       ],

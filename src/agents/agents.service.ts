@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AppError } from '../common/http/error-codes';
+import { Paginated } from '../common/http/envelope';
+import { likePattern, paginate } from '../common/pagination/paginate';
+import { TenantDb } from '../database/tenant-db';
+import { limitsFor } from '../tenancy/plans';
+import type { AuthContext } from '../auth/principal';
+import { AgentEntity } from './agent.entity';
+import type { AgentListQueryDto, CreateAgentDto, UpdateAgentDto } from './dto/agent.dto';
+import { MATURITY_LEVELS } from './maturity';
+
+// Maturity sorts by rank on the ladder, not alphabetically.
+const MATURITY_RANK = `array_position(ARRAY[${MATURITY_LEVELS.map((level) => `'${level}'`).join(', ')}]::text[], a.maturity_level)`;
+const SORT_EXPRESSIONS: Record<AgentListQueryDto['sort'], string> = {
+  created_at: 'a.created_at',
+  updated_at: 'a.updated_at',
+  name: 'lower(a.name)',
+  maturity_level: MATURITY_RANK,
+};
+
+@Injectable()
+export class AgentsService {
+  constructor(private readonly db: TenantDb) {}
+
+  async list(ctx: AuthContext, query: AgentListQueryDto): Promise<Paginated<AgentEntity>> {
+    return this.db.run(ctx.tenant, async (em) => {
+      const qb = em.getRepository(AgentEntity).createQueryBuilder('a');
+      if (query.maturity_level) qb.andWhere('a.maturity_level = :maturity', { maturity: query.maturity_level });
+      if (query.status) qb.andWhere('a.status = :status', { status: query.status });
+      if (query.q) {
+        qb.andWhere('(a.name ILIKE :q OR a.role ILIKE :q OR a.description ILIKE :q)', { q: likePattern(query.q) });
+      }
+      const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+      const total = await qb.getCount();
+      // limit/offset rather than skip/take: no joins, and raw sort expressions stay as written.
+      const rows = await qb
+        .orderBy(SORT_EXPRESSIONS[query.sort], direction)
+        .addOrderBy('a.id', direction)
+        .limit(query.limit)
+        .offset((query.page - 1) * query.limit)
+        .getMany();
+      return paginate(rows, total, query);
+    });
+  }
+
+  async get(ctx: AuthContext, id: string): Promise<AgentEntity> {
+    return this.db.run(ctx.tenant, (em) => this.findOrFail(em, id));
+  }
+
+  /**
+   * The plan's agent limit holds under concurrent creates: counting and inserting happen under a
+   * per-tenant advisory lock, so two requests cannot both see room for one more.
+   */
+  async create(ctx: AuthContext, dto: CreateAgentDto): Promise<AgentEntity> {
+    return this.db.run(ctx.tenant, async (em) => {
+      const { maxAgents } = limitsFor(ctx.tenant);
+      if (maxAgents !== null) {
+        await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`atom:agents:${ctx.tenant.schema}`]);
+        const current = await em.getRepository(AgentEntity).count();
+        if (current >= maxAgents) {
+          throw new AppError(
+            'AGENT_LIMIT_EXCEEDED',
+            `The ${ctx.tenant.plan} plan allows ${maxAgents} agent${maxAgents === 1 ? '' : 's'}; delete one or upgrade`,
+            { limit: maxAgents, current, plan: ctx.tenant.plan },
+          );
+        }
+      }
+      const repo = em.getRepository(AgentEntity);
+      const saved = await repo.save(
+        repo.create({
+          name: dto.name,
+          role: dto.role,
+          description: dto.description ?? null,
+          systemPrompt: dto.system_prompt ?? null,
+          model: dto.model ?? null,
+          tools: dto.tools ?? [],
+          config: dto.config ?? {},
+          createdBy: ctx.principal.id,
+        }),
+      );
+      return this.findOrFail(em, saved.id);
+    });
+  }
+
+  async update(ctx: AuthContext, id: string, dto: UpdateAgentDto): Promise<AgentEntity> {
+    return this.db.run(ctx.tenant, async (em) => {
+      const agent = await this.findOrFail(em, id);
+      const changes: Partial<AgentEntity> = {};
+      if (dto.name !== undefined) changes.name = dto.name;
+      if (dto.role !== undefined) changes.role = dto.role;
+      if (dto.description !== undefined) changes.description = dto.description;
+      if (dto.system_prompt !== undefined) changes.systemPrompt = dto.system_prompt;
+      if (dto.model !== undefined) changes.model = dto.model;
+      if (dto.tools !== undefined) changes.tools = dto.tools;
+      if (dto.config !== undefined) changes.config = dto.config;
+      if (dto.status !== undefined) changes.status = dto.status;
+      await em.getRepository(AgentEntity).save(Object.assign(agent, changes, { updatedAt: new Date() }));
+      return this.findOrFail(em, id);
+    });
+  }
+
+  /** Deletes the agent and everything that belongs to it (later tables reference it ON DELETE CASCADE). */
+  async remove(ctx: AuthContext, id: string): Promise<void> {
+    await this.db.run(ctx.tenant, async (em) => {
+      const result = await em.getRepository(AgentEntity).delete({ id });
+      if (!result.affected) throw agentNotFound(id);
+    });
+  }
+
+  private async findOrFail(em: EntityManager, id: string): Promise<AgentEntity> {
+    const agent = await em.getRepository(AgentEntity).findOne({ where: { id } });
+    if (!agent) throw agentNotFound(id);
+    return agent;
+  }
+}
+
+function agentNotFound(id: string): AppError {
+  return new AppError('AGENT_NOT_FOUND', `Agent '${id}' not found`);
+}
