@@ -25,6 +25,11 @@ describe('loadConfig defaults', () => {
   it('migrates on start', () => expect(config.migrateOnStart).toBe(true));
   it('keeps metrics off', () => expect(config.metricsEnabled).toBe(false));
   it('runs as development', () => expect(config.nodeEnv).toBe('development'));
+  it('uses the local LLM engine with no key, URL or network', () => {
+    expect(config).toMatchObject({ llmProvider: 'local', llmModel: 'local-echo', llmTimeoutMs: 60000 });
+    expect(config.llmBaseUrl).toBeUndefined();
+    expect(config.llmApiKey).toBeUndefined();
+  });
   it('generates a JWT secret of at least 32 characters when none is set', () => {
     expect(config.jwtSecretGenerated).toBe(true);
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
@@ -48,6 +53,28 @@ describe('loadConfig accepts valid values', () => {
     const config = loadConfig({ ...base, DATABASE_URL: 'postgresql://u:p@db/atom', REDIS_URL: 'rediss://cache:6380' });
     expect(config.databaseUrl).toBe('postgresql://u:p@db/atom');
     expect(config.redisUrl).toBe('rediss://cache:6380');
+  });
+
+  it('defaults LLM_MODEL per provider', () => {
+    expect(loadConfig({ ...base, LLM_PROVIDER: 'openai', LLM_API_KEY: 'sk-test' }).llmModel).toBe('gpt-4o-mini');
+    expect(loadConfig({ ...base, LLM_PROVIDER: 'anthropic', LLM_API_KEY: 'k' }).llmModel).toBe('claude-3-5-haiku-latest');
+    expect(loadConfig({ ...base, LLM_PROVIDER: 'local', LLM_MODEL: '' }).llmModel).toBe('local-echo');
+  });
+
+  it('reads the LLM settings', () => {
+    const config = loadConfig({
+      ...base, LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_API_KEY: 'sk-test',
+      LLM_MODEL: 'llama3.2', LLM_TIMEOUT_MS: '1500',
+    });
+    expect(config).toMatchObject({
+      llmProvider: 'openai', llmBaseUrl: 'http://127.0.0.1:11434/v1', llmApiKey: 'sk-test', llmModel: 'llama3.2', llmTimeoutMs: 1500,
+    });
+  });
+
+  it('needs no LLM_API_KEY for an OpenAI-compatible server at LLM_BASE_URL', () => {
+    const config = loadConfig({ ...base, LLM_PROVIDER: 'openai', LLM_BASE_URL: 'https://vllm.internal/v1' });
+    expect(config.llmApiKey).toBeUndefined();
+    expect(config.llmBaseUrl).toBe('https://vllm.internal/v1');
   });
 
   it('requires nothing more than JWT_SECRET in production', () => {
@@ -74,6 +101,16 @@ describe('loadConfig refuses invalid variables, naming them', () => {
     ['TENANT_BASE_DOMAIN', { TENANT_BASE_DOMAIN: 'atom..example' }],
     ['BODY_LIMIT', { BODY_LIMIT: 'lots' }],
     ['BODY_LIMIT', { BODY_LIMIT: '10gb' }],
+    ['LLM_PROVIDER', { LLM_PROVIDER: 'gemini' }],
+    ['LLM_PROVIDER', { LLM_PROVIDER: 'OpenAI' }],
+    ['LLM_BASE_URL', { LLM_BASE_URL: 'not a url' }],
+    ['LLM_BASE_URL', { LLM_BASE_URL: 'ftp://models.example/v1' }],
+    ['LLM_API_KEY', { LLM_PROVIDER: 'openai' }],
+    ['LLM_API_KEY', { LLM_PROVIDER: 'anthropic' }],
+    ['LLM_API_KEY', { LLM_PROVIDER: 'anthropic', LLM_BASE_URL: 'http://proxy.internal' }],
+    ['LLM_TIMEOUT_MS', { LLM_TIMEOUT_MS: 'soon' }],
+    ['LLM_TIMEOUT_MS', { LLM_TIMEOUT_MS: '0' }],
+    ['LLM_TIMEOUT_MS', { LLM_TIMEOUT_MS: '3600001' }],
   ];
 
   it.each(cases)('%s from %j', (variable, env) => {

@@ -26,7 +26,25 @@ export interface AppConfig {
   trustProxy: boolean;
   tenantCacheTtlMs: number;
   shutdownGraceMs: number;
+  /** WEBHOOK_ALLOW_PRIVATE: outbound HTTP (webhooks, the http_request action) may reach private addresses and plain http. Development and tests only. */
+  allowPrivateDestinations: boolean;
+  llmProvider: LlmProviderName;
+  /** Base URL of an OpenAI-compatible server (Ollama, vLLM, LM Studio…) or of an Anthropic proxy. */
+  llmBaseUrl?: string;
+  llmApiKey?: string;
+  llmModel: string;
+  llmTimeoutMs: number;
 }
+
+export const LLM_PROVIDERS = ['local', 'openai', 'anthropic'] as const;
+export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
+
+/** The model used when LLM_MODEL is not set (an agent's own `model` still overrides it per call). */
+export const DEFAULT_LLM_MODELS: Record<LlmProviderName, string> = {
+  local: 'local-echo',
+  openai: 'gpt-4o-mini',
+  anthropic: 'claude-3-5-haiku-latest',
+};
 
 export class ConfigError extends Error {
   constructor(
@@ -128,6 +146,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const trustProxy = bool(env, 'TRUST_PROXY', false);
   const tenantCacheTtlMs = int(env, 'TENANT_CACHE_TTL_MS', 5000, 0, 600000);
   const shutdownGraceMs = int(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000);
+  const allowPrivateDestinations = bool(env, 'WEBHOOK_ALLOW_PRIVATE', false);
+
+  const llmProvider = oneOf(env, 'LLM_PROVIDER', LLM_PROVIDERS, 'local');
+  const llmBaseUrl = url(env, 'LLM_BASE_URL', ['http:', 'https:']);
+  const llmApiKey = env.LLM_API_KEY || undefined;
+  // A self-hosted OpenAI-compatible server (LLM_BASE_URL) usually needs no key; the vendors' APIs do.
+  if (!llmApiKey && llmProvider === 'anthropic') throw new ConfigError('LLM_API_KEY', 'is required when LLM_PROVIDER=anthropic');
+  if (!llmApiKey && llmProvider === 'openai' && !llmBaseUrl) {
+    throw new ConfigError('LLM_API_KEY', 'is required when LLM_PROVIDER=openai and LLM_BASE_URL is not set');
+  }
+  const llmModel = (env.LLM_MODEL ?? '').trim() || DEFAULT_LLM_MODELS[llmProvider];
+  const llmTimeoutMs = int(env, 'LLM_TIMEOUT_MS', 60000, 100, 3600000);
 
   // Last, so that a configuration refused for another variable leaves no secret file behind.
   let jwtSecret = env.JWT_SECRET ?? '';
@@ -160,5 +190,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy,
     tenantCacheTtlMs,
     shutdownGraceMs,
+    allowPrivateDestinations,
+    llmProvider,
+    llmBaseUrl,
+    llmApiKey,
+    llmModel,
+    llmTimeoutMs,
   };
 }

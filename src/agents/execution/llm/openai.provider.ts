@@ -1,0 +1,86 @@
+import OpenAI, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+} from 'openai';
+import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
+import type { LlmProvider, LlmRequest, LlmResponse, LlmStreamEvent } from './llm.types';
+import { fromOpenAiCompletion, OpenAiStreamAccumulator, toOpenAiMessages, toOpenAiTools } from './openai.mapping';
+import { CallDeadline, toLlmError, type VendorProviderOptions } from './provider-call';
+
+const OPENAI_API = 'https://api.openai.com/v1';
+const SDK_ERRORS = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
+
+/**
+ * Any server that speaks the Chat Completions API: OpenAI itself, or Ollama, vLLM, LM Studio… at
+ * LLM_BASE_URL (which includes the `/v1`).
+ */
+export class OpenAiProvider implements LlmProvider {
+  readonly name = 'openai' as const;
+  readonly defaultModel: string;
+  private readonly client: OpenAI;
+
+  constructor(private readonly options: VendorProviderOptions) {
+    this.defaultModel = options.model;
+    // Everything is passed explicitly so that no OPENAI_* variable of the environment changes the target.
+    this.client = new OpenAI({
+      apiKey: options.apiKey ?? 'unused',
+      baseURL: options.baseUrl ?? OPENAI_API,
+      organization: null,
+      project: null,
+      timeout: options.timeoutMs,
+      maxRetries: 0, // the execution engine decides about retries
+      // A self-hosted server without a key gets no Authorization header at all.
+      ...(options.apiKey ? {} : { defaultHeaders: { Authorization: null } }),
+    });
+  }
+
+  async complete(request: LlmRequest): Promise<LlmResponse> {
+    const model = request.model || this.defaultModel;
+    const deadline = new CallDeadline(this.options.timeoutMs, request.signal);
+    try {
+      const completion = await this.client.chat.completions.create(
+        { ...this.body(request, model), stream: false },
+        { signal: deadline.signal },
+      );
+      return fromOpenAiCompletion(completion, model);
+    } catch (error) {
+      throw toLlmError('openai', error, SDK_ERRORS, deadline, this.options.apiKey);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  async *stream(request: LlmRequest): AsyncIterable<LlmStreamEvent> {
+    const model = request.model || this.defaultModel;
+    const deadline = new CallDeadline(this.options.timeoutMs, request.signal);
+    const accumulator = new OpenAiStreamAccumulator(model);
+    try {
+      const chunks = await this.client.chat.completions.create(
+        { ...this.body(request, model), stream: true, stream_options: { include_usage: true } },
+        { signal: deadline.signal },
+      );
+      for await (const chunk of chunks) {
+        deadline.touch();
+        const text = accumulator.add(chunk);
+        if (text) yield { type: 'delta', content: text };
+      }
+      deadline.throwIfAborted('openai');
+      yield { type: 'done', response: accumulator.result() };
+    } catch (error) {
+      throw toLlmError('openai', error, SDK_ERRORS, deadline, this.options.apiKey);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private body(request: LlmRequest, model: string): ChatCompletionCreateParamsBase {
+    return {
+      model,
+      messages: toOpenAiMessages(request.messages),
+      ...(request.tools?.length ? { tools: toOpenAiTools(request.tools) } : {}),
+      ...(request.maxTokens ? { max_tokens: request.maxTokens } : {}),
+    };
+  }
+}
