@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AgentEntity } from './agents/agent.entity';
 import { AgentsModule } from './agents/agents.module';
+import { ExecutionEntity } from './agents/execution/execution.entity';
+import { EpisodeEntity } from './memory/episode.entity';
 import { AuthModule } from './auth/auth.module';
 import { AUTH_ENTITIES } from './auth/entities';
 import { CredentialGuard, RolesGuard, TenantGuard } from './auth/guards';
@@ -31,7 +33,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot([TenantEntity, ...AUTH_ENTITIES, AgentEntity]),
+        DatabaseModule.forRoot([TenantEntity, ...AUTH_ENTITIES, AgentEntity, ExecutionEntity, EpisodeEntity]),
         RateLimitModule,
         TenancyModule,
         AuthModule,

@@ -9,6 +9,7 @@ import { AppConfig } from './config/config';
 import { AppError } from './common/http/error-codes';
 import { sendError } from './common/http/exception.filter';
 import { requestIdMiddleware } from './common/http/request-id';
+import { statusOverrideMiddleware } from './common/http/status-override';
 import { requestLogger } from './common/http/request-logger';
 import { createValidationPipe } from './common/http/validation';
 import { mountApiDocs } from './common/openapi/openapi';
@@ -47,6 +48,7 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   // Responses are per-caller JSON: a SHA-1 ETag over every body costs CPU and serves no cache.
   app.set('etag', false);
   app.use(requestIdMiddleware);
+  app.use(statusOverrideMiddleware);
   app.use(requestLogger);
   app.use(app.get(MetricsService).middleware());
   app.use(

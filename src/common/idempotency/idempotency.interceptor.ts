@@ -4,6 +4,7 @@ import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
 import { TenantDb, type TenantScope } from '../../database/tenant-db';
 import { AppError, ErrorCode } from '../http/error-codes';
 import { toAppError } from '../http/exception.filter';
+import { overrideStatus } from '../http/status-override';
 import { requestHash } from './request-hash';
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
@@ -93,7 +94,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const error = new AppError(body.error.code, body.error.message, body.error.details);
       return throwError(() => error);
     }
-    res.status(row.response_status);
+    overrideStatus(res, row.response_status);
     return of(body.data);
   }
 

@@ -1,0 +1,324 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { AuthContext } from '../../auth/principal';
+import { AppError } from '../../common/http/error-codes';
+import { TenantDb, type TenantScope } from '../../database/tenant-db';
+import { MemoryService } from '../../memory/memory.service';
+import type { TenantRecord } from '../../tenancy/tenant.entity';
+import { AgentEntity } from '../agent.entity';
+import { ActionRegistry } from '../governance/actions';
+import { decide, governanceViolationDetails } from '../governance/policy';
+import { complianceScore } from './compliance';
+import type { ExecuteAgentDto } from './dto/execution.dto';
+import { ExecutionEntity, ExecutionStatus } from './execution.entity';
+import { LLM_PROVIDER, LlmError, type LlmMessage, type LlmProvider, type LlmToolCall } from './llm/llm.types';
+
+type Complexity = 1 | 2 | 3 | 4;
+const DEFAULT_MAX_STEPS = 6;
+const MAX_MAX_STEPS = 20;
+const EXECUTION_DEADLINE_MS = 5 * 60_000;
+
+interface Decision {
+  action: string;
+  complexity: Complexity;
+  decision: 'allow' | 'require_approval' | 'block';
+  reason: string;
+}
+
+/** Everything a run accumulates; kept in memory while the model works, written once at the end. */
+interface RunState {
+  messages: LlmMessage[];
+  steps: Record<string, unknown>[];
+  decisions: Decision[];
+  blocked: Complexity[];
+  interventions: number;
+  promptTokens: number;
+  completionTokens: number;
+  provider: string | null;
+  model: string | null;
+}
+
+export interface ExecutionOutcome {
+  execution: ExecutionEntity;
+  accepted: boolean;
+}
+
+/**
+ * The execution loop: system prompt + recalled episodes + task, then model calls; each tool call the
+ * model makes is judged by governance (allow / wait for approval / block) before it runs. No database
+ * connection is held while the model or an action works: load, release, call out, write.
+ */
+@Injectable()
+export class ExecutionService {
+  private readonly logger = new Logger('Execution');
+
+  constructor(
+    private readonly db: TenantDb,
+    private readonly memory: MemoryService,
+    private readonly actions: ActionRegistry,
+    @Inject(LLM_PROVIDER) private readonly llm: LlmProvider,
+  ) {}
+
+  async start(ctx: AuthContext, agentId: string, dto: ExecuteAgentDto): Promise<ExecutionOutcome> {
+    const agent = await this.db.run(ctx.tenant, (em) => findAgent(em, agentId));
+    if (agent.status !== 'active') {
+      throw new AppError('GOVERNANCE_VIOLATION', `The agent is ${agent.status}: it cannot execute`, { agent_status: agent.status });
+    }
+    const explicit = typeof dto.context?.action === 'string' ? dto.context.action : undefined;
+    if (explicit) await this.assertExplicitActionAllowed(ctx.tenant, agent, explicit, dto.context ?? {});
+
+    const execution = await this.db.run(ctx.tenant, (em) => {
+      const repo = em.getRepository(ExecutionEntity);
+      return repo.save(
+        repo.create({
+          id: randomUUID(),
+          episodeId: randomUUID(),
+          agentId: agent.id,
+          status: dto.async ? 'queued' : 'running',
+          task: dto.task,
+          context: dto.context ?? {},
+          steps: [],
+          createdBy: ctx.principal.id,
+          startedAt: new Date(),
+        }),
+      );
+    });
+    if (dto.async) {
+      // Detached from the request; a crash leaves it queued/running, which start-up recovery fails.
+      setImmediate(() => void this.runSafely(ctx.tenant, agent, execution));
+      return { execution, accepted: true };
+    }
+    return { execution: await this.runSafely(ctx.tenant, agent, execution), accepted: false };
+  }
+
+  async get(ctx: AuthContext, agentId: string, executionId: string): Promise<ExecutionEntity> {
+    return this.db.run(ctx.tenant, async (em) => {
+      await findAgent(em, agentId);
+      const execution = await em.getRepository(ExecutionEntity).findOne({ where: { id: executionId, agentId } });
+      if (!execution) throw new AppError('NOT_FOUND', `Execution '${executionId}' not found`);
+      return execution;
+    });
+  }
+
+  /** A blocked explicit request is refused at once with the governance details (and the decision stored). */
+  private async assertExplicitActionAllowed(tenant: TenantRecord, agent: AgentEntity, action: string, context: Record<string, unknown>) {
+    const args = (typeof context.arguments === 'object' && context.arguments) || {};
+    const complexity = this.actions.complexity(action, args as Record<string, unknown>) as Complexity;
+    const verdict = decide(agent.maturityLevel, complexity);
+    if (verdict.decision !== 'block') return;
+    await this.db.run(tenant, (em) =>
+      insertDecisions(em, agent, null, [{ action, complexity, decision: 'block', reason: `requested explicitly; needs ${verdict.requiredLevel}` }]),
+    );
+    throw new AppError(
+      'GOVERNANCE_VIOLATION',
+      `A ${agent.maturityLevel} agent may not ${action} (complexity ${complexity}); it needs to be ${verdict.requiredLevel}`,
+      governanceViolationDetails(action, complexity, agent.maturityLevel),
+    );
+  }
+
+  private async runSafely(tenant: TenantRecord, agent: AgentEntity, execution: ExecutionEntity): Promise<ExecutionEntity> {
+    try {
+      return await this.run(tenant, agent, execution);
+    } catch (error) {
+      this.logger.error(`execution ${execution.id} crashed: ${(error as Error).stack ?? String(error)}`);
+      return this.db.run(tenant, async (em) => {
+        await em.getRepository(ExecutionEntity).update(
+          { id: execution.id },
+          { status: 'failed', error: 'Internal error during the execution', completedAt: new Date() },
+        );
+        return em.getRepository(ExecutionEntity).findOneByOrFail({ id: execution.id });
+      });
+    }
+  }
+
+  private async run(tenant: TenantRecord, agent: AgentEntity, execution: ExecutionEntity): Promise<ExecutionEntity> {
+    if (execution.status === 'queued') {
+      await this.db.run(tenant, (em) => em.getRepository(ExecutionEntity).update({ id: execution.id }, { status: 'running' }));
+    }
+    const recalled = await this.memory.recall(tenant, agent.id, execution.task, 3).catch(() => []);
+    const state: RunState = {
+      messages: buildMessages(agent, execution.task, execution.context, recalled),
+      steps: [],
+      decisions: [],
+      blocked: [],
+      interventions: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      provider: this.llm.name,
+      model: agent.model ?? this.llm.defaultModel,
+    };
+    const signal = AbortSignal.timeout(EXECUTION_DEADLINE_MS);
+    const tools = this.actions.toolSpecs(agent.tools.filter((name) => this.actions.has(name)));
+    const maxSteps = maxStepsOf(agent);
+    let status: ExecutionStatus = 'failed';
+    let output: string | null = null;
+    let error: string | null = null;
+
+    try {
+      for (let step = 0; step < maxSteps; step += 1) {
+        const response = await this.llm.complete({ model: agent.model ?? undefined, messages: state.messages, tools, signal });
+        state.promptTokens += response.usage.promptTokens;
+        state.completionTokens += response.usage.completionTokens;
+        state.model = response.model;
+        state.steps.push({
+          type: 'model',
+          content: response.content,
+          tool_calls: response.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments })),
+          usage: { prompt_tokens: response.usage.promptTokens, completion_tokens: response.usage.completionTokens },
+        });
+        if (response.toolCalls.length === 0) {
+          output = response.content;
+          status = state.blocked.length > 0 ? 'blocked' : 'success';
+          break;
+        }
+        state.messages.push({ role: 'assistant', content: response.content, toolCalls: response.toolCalls });
+        for (const call of response.toolCalls) {
+          const result = await this.runToolCall(tenant, agent, execution, call, state, signal);
+          state.messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(result) });
+        }
+      }
+      if (output === null) error = `No final answer within max_steps (${maxSteps})`;
+    } catch (failure) {
+      error = failure instanceof LlmError ? `Model provider failed: ${failure.message}` : signal.aborted ? 'The execution timed out' : null;
+      if (error === null) throw failure;
+    }
+    return this.finish(tenant, agent, execution, state, status, output, error);
+  }
+
+  private async runToolCall(
+    tenant: TenantRecord,
+    agent: AgentEntity,
+    execution: ExecutionEntity,
+    call: LlmToolCall,
+    state: RunState,
+    signal: AbortSignal,
+  ): Promise<unknown> {
+    if (!agent.tools.includes(call.name) || !this.actions.has(call.name)) {
+      state.steps.push({ type: 'tool', name: call.name, arguments: call.arguments, error: 'not one of this agent’s tools' });
+      return { error: `Unknown tool '${call.name}'` };
+    }
+    const complexity = this.actions.complexity(call.name, call.arguments) as Complexity;
+    const verdict = decide(agent.maturityLevel, complexity);
+    if (verdict.decision !== 'allow') {
+      // Approvals arrive with the approvals API; until then an action that needs one does not run.
+      const reason =
+        verdict.decision === 'block'
+          ? `a ${agent.maturityLevel} agent may not take complexity-${complexity} actions`
+          : `needs approval at ${agent.maturityLevel}; runs without one from ${verdict.requiredLevel}`;
+      state.decisions.push({ action: call.name, complexity, decision: verdict.decision, reason });
+      state.blocked.push(complexity);
+      state.steps.push({ type: 'governance', action: call.name, complexity, decision: verdict.decision, required_level: verdict.requiredLevel });
+      return { error: `Blocked by governance: ${reason}` };
+    }
+    state.decisions.push({ action: call.name, complexity, decision: 'allow', reason: verdict.flagged ? 'allowed, flagged for review' : 'allowed' });
+    const started = Date.now();
+    try {
+      const result = await this.actions
+        .get(call.name)!
+        .run(call.arguments, { tenantSlug: tenant.slug, agentId: agent.id, executionId: execution.id, simulate: execution.mode === 'exam', signal });
+      state.steps.push({ type: 'tool', name: call.name, arguments: call.arguments, complexity, flagged: verdict.flagged, result, duration_ms: Date.now() - started });
+      return result;
+    } catch (failure) {
+      const message = (failure as Error).message ?? String(failure);
+      state.steps.push({ type: 'tool', name: call.name, arguments: call.arguments, complexity, error: message, duration_ms: Date.now() - started });
+      return { error: message };
+    }
+  }
+
+  /** One unit of work: the execution's result, its governance decisions and its episode. */
+  private async finish(
+    tenant: TenantScope,
+    agent: AgentEntity,
+    execution: ExecutionEntity,
+    state: RunState,
+    status: ExecutionStatus,
+    output: string | null,
+    error: string | null,
+  ): Promise<ExecutionEntity> {
+    const completedAt = new Date();
+    const startedAt = execution.startedAt ?? execution.createdAt;
+    const durationMs = completedAt.getTime() - startedAt.getTime();
+    return this.db.run(tenant, async (em) => {
+      const repo = em.getRepository(ExecutionEntity);
+      await repo.update(
+        { id: execution.id },
+        {
+          status,
+          output,
+          error,
+          steps: state.steps as never,
+          provider: state.provider,
+          model: state.model,
+          promptTokens: state.promptTokens,
+          completionTokens: state.completionTokens,
+          completedAt,
+          durationMs,
+        },
+      );
+      await insertDecisions(em, agent, execution.id, state.decisions);
+      await this.memory.record(em, {
+        id: execution.episodeId,
+        agentId: agent.id,
+        executionId: execution.id,
+        sessionId: null,
+        task: execution.task,
+        output,
+        outcome: status === 'success' ? 'success' : status === 'blocked' ? 'partial' : 'failure',
+        status,
+        maturityAtTime: agent.maturityLevel,
+        steps: state.steps,
+        humanInterventionCount: state.interventions,
+        governanceViolations: state.blocked.length,
+        complianceScore: complianceScore(state.blocked),
+        aggregateFeedbackScore: null,
+        startedAt,
+        completedAt,
+        durationMs,
+      });
+      return repo.findOneByOrFail({ id: execution.id });
+    });
+  }
+}
+
+async function findAgent(em: EntityManager, id: string): Promise<AgentEntity> {
+  const agent = await em.getRepository(AgentEntity).findOne({ where: { id } });
+  if (!agent) throw new AppError('AGENT_NOT_FOUND', `Agent '${id}' not found`);
+  return agent;
+}
+
+async function insertDecisions(em: EntityManager, agent: AgentEntity, executionId: string | null, decisions: Decision[]): Promise<void> {
+  for (const decision of decisions) {
+    await em.query(
+      `INSERT INTO governance_decisions (agent_id, execution_id, action, complexity, maturity_level, decision, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [agent.id, executionId, decision.action, decision.complexity, agent.maturityLevel, decision.decision, decision.reason],
+    );
+  }
+}
+
+function maxStepsOf(agent: AgentEntity): number {
+  const configured = agent.config?.max_steps;
+  if (typeof configured !== 'number' || !Number.isInteger(configured)) return DEFAULT_MAX_STEPS;
+  return Math.min(Math.max(configured, 1), MAX_MAX_STEPS);
+}
+
+export function buildMessages(
+  agent: Pick<AgentEntity, 'name' | 'role' | 'systemPrompt'>,
+  task: string,
+  context: Record<string, unknown>,
+  recalled: { task: string; output: string | null; outcome: string }[],
+): LlmMessage[] {
+  const system = [agent.systemPrompt ?? `You are ${agent.name}, ${agent.role}.`];
+  if (recalled.length > 0) {
+    system.push(
+      'Relevant earlier episodes of yours:',
+      ...recalled.map((episode, i) => `${i + 1}. Task: ${episode.task}\n   Outcome: ${episode.outcome}\n   Answer: ${episode.output ?? '(none)'}`),
+    );
+  }
+  const extra = Object.keys(context).length > 0 ? `\n\nContext: ${JSON.stringify(context)}` : '';
+  return [
+    { role: 'system', content: system.join('\n') },
+    { role: 'user', content: `${task}${extra}` },
+  ];
+}
