@@ -108,7 +108,8 @@ export class AgentsService {
     });
   }
 
-  private async findOrFail(em: EntityManager, id: string): Promise<AgentEntity> {
+  /** Inside a caller's unit of work: the agent, or 404 AGENT_NOT_FOUND. */
+  async findOrFail(em: EntityManager, id: string): Promise<AgentEntity> {
     const agent = await em.getRepository(AgentEntity).findOne({ where: { id } });
     if (!agent) throw agentNotFound(id);
     return agent;

@@ -7,6 +7,7 @@ import { TenantDb, type TenantScope } from '../../database/tenant-db';
 import { MemoryService } from '../../memory/memory.service';
 import type { TenantRecord } from '../../tenancy/tenant.entity';
 import { AgentEntity } from '../agent.entity';
+import { AgentsService } from '../agents.service';
 import { ActionRegistry } from '../governance/actions';
 import { decide, governanceViolationDetails } from '../governance/policy';
 import { complianceScore } from './compliance';
@@ -55,13 +56,14 @@ export class ExecutionService {
 
   constructor(
     private readonly db: TenantDb,
+    private readonly agents: AgentsService,
     private readonly memory: MemoryService,
     private readonly actions: ActionRegistry,
     @Inject(LLM_PROVIDER) private readonly llm: LlmProvider,
   ) {}
 
   async start(ctx: AuthContext, agentId: string, dto: ExecuteAgentDto): Promise<ExecutionOutcome> {
-    const agent = await this.db.run(ctx.tenant, (em) => findAgent(em, agentId));
+    const agent = await this.db.run(ctx.tenant, (em) => this.agents.findOrFail(em, agentId));
     if (agent.status !== 'active') {
       throw new AppError('GOVERNANCE_VIOLATION', `The agent is ${agent.status}: it cannot execute`, { agent_status: agent.status });
     }
@@ -94,7 +96,7 @@ export class ExecutionService {
 
   async get(ctx: AuthContext, agentId: string, executionId: string): Promise<ExecutionEntity> {
     return this.db.run(ctx.tenant, async (em) => {
-      await findAgent(em, agentId);
+      await this.agents.findOrFail(em, agentId);
       const execution = await em.getRepository(ExecutionEntity).findOne({ where: { id: executionId, agentId } });
       if (!execution) throw new AppError('NOT_FOUND', `Execution '${executionId}' not found`);
       return execution;
@@ -279,12 +281,6 @@ export class ExecutionService {
       return repo.findOneByOrFail({ id: execution.id });
     });
   }
-}
-
-async function findAgent(em: EntityManager, id: string): Promise<AgentEntity> {
-  const agent = await em.getRepository(AgentEntity).findOne({ where: { id } });
-  if (!agent) throw new AppError('AGENT_NOT_FOUND', `Agent '${id}' not found`);
-  return agent;
 }
 
 async function insertDecisions(em: EntityManager, agent: AgentEntity, executionId: string | null, decisions: Decision[]): Promise<void> {
