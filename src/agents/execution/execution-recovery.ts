@@ -18,6 +18,9 @@ export class ExecutionRecovery implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // With MIGRATE_ON_START=false on an empty database (the OpenAPI CLI) there is nothing to recover.
+    const [{ ready }] = (await this.dataSource.query(`SELECT to_regclass('public.tenants') IS NOT NULL AS ready`)) as { ready: boolean }[];
+    if (!ready) return;
     const tenants: { slug: string }[] = await this.dataSource.query('SELECT slug FROM public.tenants');
     for (const { slug } of tenants) {
       try {
