@@ -25,7 +25,7 @@ class AgentOptionalFieldsDto {
   @MaxLength(20000)
   system_prompt?: string | null;
 
-  @ApiPropertyOptional({ example: 'gpt-4o-mini', nullable: true, description: 'Overrides the configured LLM_MODEL for this agent; null: the default' })
+  @ApiPropertyOptional({ type: 'string', example: 'gpt-4o-mini', nullable: true, description: 'Overrides the configured LLM_MODEL for this agent; null: the default' })
   @IsOptional()
   @IsString()
   @Matches(MODEL_NAME, { message: 'model must be a model name (letters, digits and . _ : / @ -)' })
