@@ -4,6 +4,7 @@ import { MemoryModule } from '../memory/memory.module';
 import { MemoryService } from '../memory/memory.service';
 import { schemaForSlug } from '../tenancy/slug';
 import { AgentsController } from './agents.controller';
+import { ApprovalsController } from './approvals/approvals.controller';
 import { AgentsService } from './agents.service';
 import { ExecutionRecovery } from './execution/execution-recovery';
 import { ExecutionService } from './execution/execution.service';
@@ -13,7 +14,7 @@ import { ActionRegistry, builtInActions } from './governance/actions';
 
 @Module({
   imports: [LlmModule, MemoryModule],
-  controllers: [AgentsController, ExecutionsController],
+  controllers: [AgentsController, ExecutionsController, ApprovalsController],
   providers: [
     AgentsService,
     ExecutionService,

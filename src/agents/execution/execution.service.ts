@@ -36,9 +36,13 @@ interface RunState {
   interventions: number;
   promptTokens: number;
   completionTokens: number;
+  modelCalls: number;
   provider: string | null;
   model: string | null;
 }
+
+/** What a paused execution keeps in executions.state: the run so far and the calls still to make. */
+type SavedState = RunState & { pending: LlmToolCall[] };
 
 export interface ExecutionOutcome {
   execution: ExecutionEntity;
@@ -147,9 +151,25 @@ export class ExecutionService {
       interventions: 0,
       promptTokens: 0,
       completionTokens: 0,
+      modelCalls: 0,
       provider: this.llm.name,
       model: agent.model ?? this.llm.defaultModel,
     };
+    return this.drive(tenant, agent, execution, state, []);
+  }
+
+  /**
+   * Runs the tool calls still pending, then model turns, until a final answer, a pause for an
+   * approval, or a failure. Resuming after an approval re-enters here with the saved state.
+   */
+  private async drive(
+    tenant: TenantRecord,
+    agent: AgentEntity,
+    execution: ExecutionEntity,
+    state: RunState,
+    pending: LlmToolCall[],
+    approvedCallId?: string,
+  ): Promise<ExecutionEntity> {
     const signal = AbortSignal.timeout(EXECUTION_DEADLINE_MS);
     const tools = this.actions.toolSpecs(agent.tools.filter((name) => this.actions.has(name)));
     const maxSteps = maxStepsOf(agent);
@@ -158,8 +178,20 @@ export class ExecutionService {
     let error: string | null = null;
 
     try {
-      for (let step = 0; step < maxSteps; step += 1) {
+      let calls = pending;
+      for (;;) {
+        for (let i = 0; i < calls.length; i += 1) {
+          const call = calls[i];
+          const outcome = await this.runToolCall(tenant, agent, execution, call, state, signal, call.id === approvedCallId);
+          if (outcome.pause) return await this.pause(tenant, agent, execution, state, calls.slice(i), outcome.pause);
+          state.messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(outcome.result) });
+        }
+        if (state.modelCalls >= maxSteps) {
+          error = `No final answer within max_steps (${maxSteps})`;
+          break;
+        }
         const response = await this.llm.complete({ model: agent.model ?? undefined, messages: state.messages, tools, signal });
+        state.modelCalls += 1;
         state.promptTokens += response.usage.promptTokens;
         state.completionTokens += response.usage.completionTokens;
         state.model = response.model;
@@ -175,12 +207,8 @@ export class ExecutionService {
           break;
         }
         state.messages.push({ role: 'assistant', content: response.content, toolCalls: response.toolCalls });
-        for (const call of response.toolCalls) {
-          const result = await this.runToolCall(tenant, agent, execution, call, state, signal);
-          state.messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(result) });
-        }
+        calls = response.toolCalls;
       }
-      if (output === null) error = `No final answer within max_steps (${maxSteps})`;
     } catch (failure) {
       error = failure instanceof LlmError ? `Model provider failed: ${failure.message}` : signal.aborted ? 'The execution timed out' : null;
       if (error === null) throw failure;
@@ -195,36 +223,125 @@ export class ExecutionService {
     call: LlmToolCall,
     state: RunState,
     signal: AbortSignal,
-  ): Promise<unknown> {
+    approved: boolean,
+  ): Promise<{ result?: unknown; pause?: { complexity: Complexity } }> {
     if (!agent.tools.includes(call.name) || !this.actions.has(call.name)) {
       state.steps.push({ type: 'tool', name: call.name, arguments: call.arguments, error: 'not one of this agent’s tools' });
-      return { error: `Unknown tool '${call.name}'` };
+      return { result: { error: `Unknown tool '${call.name}'` } };
     }
     const complexity = this.actions.complexity(call.name, call.arguments) as Complexity;
     const verdict = decide(agent.maturityLevel, complexity);
-    if (verdict.decision !== 'allow') {
-      // Approvals arrive with the approvals API; until then an action that needs one does not run.
-      const reason =
-        verdict.decision === 'block'
-          ? `a ${agent.maturityLevel} agent may not take complexity-${complexity} actions`
-          : `needs approval at ${agent.maturityLevel}; runs without one from ${verdict.requiredLevel}`;
-      state.decisions.push({ action: call.name, complexity, decision: verdict.decision, reason });
-      state.blocked.push(complexity);
-      state.steps.push({ type: 'governance', action: call.name, complexity, decision: verdict.decision, required_level: verdict.requiredLevel });
-      return { error: `Blocked by governance: ${reason}` };
+    if (verdict.decision === 'require_approval' && !approved) {
+      state.decisions.push({ action: call.name, complexity, decision: 'require_approval', reason: `complexity ${complexity} at ${agent.maturityLevel}` });
+      return { pause: { complexity } };
     }
-    state.decisions.push({ action: call.name, complexity, decision: 'allow', reason: verdict.flagged ? 'allowed, flagged for review' : 'allowed' });
+    if (verdict.decision === 'block') {
+      const reason = `a ${agent.maturityLevel} agent may not take complexity-${complexity} actions`;
+      state.decisions.push({ action: call.name, complexity, decision: 'block', reason });
+      state.blocked.push(complexity);
+      state.steps.push({ type: 'governance', action: call.name, complexity, decision: 'block', required_level: verdict.requiredLevel });
+      return { result: { error: `Blocked by governance: ${reason}` } };
+    }
+    const reason = approved ? 'approved' : verdict.flagged ? 'allowed, flagged for review' : 'allowed';
+    state.decisions.push({ action: call.name, complexity, decision: 'allow', reason });
     const started = Date.now();
     try {
       const result = await this.actions
         .get(call.name)!
         .run(call.arguments, { tenantSlug: tenant.slug, agentId: agent.id, executionId: execution.id, simulate: execution.mode === 'exam', signal });
       state.steps.push({ type: 'tool', name: call.name, arguments: call.arguments, complexity, flagged: verdict.flagged, result, duration_ms: Date.now() - started });
-      return result;
+      return { result };
     } catch (failure) {
       const message = (failure as Error).message ?? String(failure);
       state.steps.push({ type: 'tool', name: call.name, arguments: call.arguments, complexity, error: message, duration_ms: Date.now() - started });
-      return { error: message };
+      return { result: { error: message } };
+    }
+  }
+
+  /** Waits for a person: the approval, the decisions so far and the state to resume from, in one unit of work. */
+  private async pause(
+    tenant: TenantRecord,
+    agent: AgentEntity,
+    execution: ExecutionEntity,
+    state: RunState,
+    pending: LlmToolCall[],
+    { complexity }: { complexity: Complexity },
+  ): Promise<ExecutionEntity> {
+    const [call] = pending;
+    return this.db.run(tenant, async (em) => {
+      const [{ id: approvalId }] = (await em.query(
+        `INSERT INTO approvals (agent_id, execution_id, action, arguments, complexity) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [agent.id, execution.id, call.name, JSON.stringify(call.arguments), complexity],
+      )) as { id: string }[];
+      state.steps.push({ type: 'approval', action: call.name, complexity, status: 'pending', approval_id: approvalId });
+      await insertDecisions(em, agent, execution.id, state.decisions);
+      state.decisions = [];
+      const saved: SavedState = { ...state, pending };
+      await em.getRepository(ExecutionEntity).update(
+        { id: execution.id },
+        {
+          status: 'awaiting_approval',
+          steps: state.steps as never,
+          state: saved as never,
+          provider: state.provider,
+          model: state.model,
+          promptTokens: state.promptTokens,
+          completionTokens: state.completionTokens,
+        },
+      );
+      return em.getRepository(ExecutionEntity).findOneByOrFail({ id: execution.id });
+    });
+  }
+
+  /**
+   * A person's answer to a pending approval. Approving runs the action and resumes the execution
+   * (the answer is the execution once it reached its next final or paused state); rejecting ends it
+   * as `blocked`. Each answer counts as a human intervention in the episode.
+   */
+  async decideApproval(ctx: AuthContext, approvalId: string, approve: boolean, reason?: string): Promise<ExecutionEntity> {
+    const claimed = await this.db.run(ctx.tenant, async (em) => {
+      const [row] = (await em.query(
+        `UPDATE approvals SET status = $2, decided_by = $3, decided_at = now(), reason = $4
+          WHERE id = $1 AND status = 'pending' RETURNING execution_id, agent_id, action, complexity`,
+        [approvalId, approve ? 'approved' : 'rejected', ctx.principal.id, reason ?? null],
+      )) as [{ execution_id: string; agent_id: string; action: string; complexity: Complexity }[], number];
+      if (row.length === 0) {
+        const [existing] = (await em.query('SELECT status FROM approvals WHERE id = $1', [approvalId])) as { status: string }[];
+        if (!existing) throw new AppError('NOT_FOUND', `Approval '${approvalId}' not found`);
+        throw new AppError('CONFLICT', `This approval was already ${existing.status}`);
+      }
+      const execution = await em.getRepository(ExecutionEntity).findOneByOrFail({ id: row[0].execution_id });
+      const agent = await this.agents.findOrFail(em, row[0].agent_id);
+      await em.getRepository(ExecutionEntity).update({ id: execution.id }, { status: 'running', state: null });
+      return { execution, agent, approval: row[0] };
+    });
+    const { execution, agent, approval } = claimed;
+    const saved = execution.state as unknown as SavedState;
+    const { pending, ...state } = saved;
+    state.interventions += 1;
+    state.steps.push({ type: 'approval', action: approval.action, status: approve ? 'approved' : 'rejected', by: ctx.principal.id });
+    if (approve) return this.driveSafely(ctx.tenant, agent, execution, state, pending, pending[0].id);
+    state.decisions.push({ action: approval.action, complexity: approval.complexity, decision: 'block', reason: 'approval rejected' });
+    state.blocked.push(approval.complexity);
+    return this.finish(ctx.tenant, agent, execution, state, 'blocked', null, 'The approval was rejected');
+  }
+
+  private async driveSafely(
+    tenant: TenantRecord,
+    agent: AgentEntity,
+    execution: ExecutionEntity,
+    state: RunState,
+    pending: LlmToolCall[],
+    approvedCallId: string,
+  ): Promise<ExecutionEntity> {
+    try {
+      return await this.drive(tenant, agent, execution, state, pending, approvedCallId);
+    } catch (error) {
+      this.logger.error(`execution ${execution.id} crashed after an approval: ${(error as Error).stack ?? String(error)}`);
+      return this.db.run(tenant, async (em) => {
+        await em.getRepository(ExecutionEntity).update({ id: execution.id }, { status: 'failed', error: 'Internal error during the execution', completedAt: new Date() });
+        return em.getRepository(ExecutionEntity).findOneByOrFail({ id: execution.id });
+      });
     }
   }
 

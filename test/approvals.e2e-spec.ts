@@ -1,0 +1,108 @@
+import { createServer, type Server } from 'node:http';
+import { DataSource } from 'typeorm';
+import { FakeOpenAI } from './support/fake-openai';
+import { TenantFixture, TestApp, expectError } from './support/test-app';
+
+const MISSING = '00000000-0000-4000-8000-000000000000';
+
+/** An outside service the agent's http_request reaches: counts the requests that really arrive. */
+async function startReceiver(): Promise<{ server: Server; url: string; received: string[] }> {
+  const received: string[] = [];
+  const server = createServer((req, res) => {
+    received.push(req.method ?? '');
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { server, url: `http://127.0.0.1:${port}/hook`, received };
+}
+
+describe('Approvals: actions governance holds for a person', () => {
+  let fake: FakeOpenAI;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let t: TestApp;
+  let tenant: TenantFixture;
+  let auth: string;
+
+  beforeAll(async () => {
+    fake = await FakeOpenAI.start();
+    receiver = await startReceiver();
+    t = await TestApp.start({ LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.url, LLM_API_KEY: 'sk-test', LLM_MODEL: 'fake-model', WEBHOOK_ALLOW_PRIVATE: 'true' });
+    tenant = await t.createTenant(undefined, 'enterprise');
+    auth = `Bearer ${tenant.ownerToken}`;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+    await new Promise((resolve) => receiver?.server.close(resolve));
+  });
+
+  /** An intern (maturity is set in SQL here: promotion comes with graduation) that may POST over HTTP. */
+  async function internAgent(): Promise<string> {
+    const { id } = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Poster', role: 'Ops', tools: ['http_request'] })).body.data;
+    await t.app.get(DataSource).query(`UPDATE "tenant_${tenant.slug.replace(/-/g, '_')}".agents SET maturity_level = 'intern' WHERE id = $1`, [id]);
+    return id;
+  }
+
+  async function pausedExecution(agentId: string) {
+    fake.reply({ toolCalls: [{ name: 'http_request', arguments: { url: receiver.url, method: 'POST', body: { hello: 'world' } } }] });
+    const res = await t.http.post(`/api/agents/${agentId}/execute`).set('Authorization', auth).send({ task: 'Tell the hook hello' });
+    expect(res.status).toBe(200);
+    return res.body.data;
+  }
+
+  it('an intern’s state-changing action waits; approving runs it and resumes the execution', async () => {
+    const agentId = await internAgent();
+    const before = receiver.received.length;
+    const paused = await pausedExecution(agentId);
+    expect(paused.status).toBe('awaiting_approval');
+    expect(receiver.received.length).toBe(before); // nothing sent yet
+    const pending = await t.http.get(`/api/approvals?status=pending&agent_id=${agentId}`).set('Authorization', auth);
+    expect(pending.status).toBe(200);
+    expect(pending.body.pagination.total).toBe(1);
+    const approval = pending.body.data[0];
+    expect(approval).toMatchObject({ action: 'http_request', complexity: 3, status: 'pending', execution_id: paused.execution_id });
+
+    fake.reply({ content: 'Done: the hook said ok.' });
+    const member = await t.userToken(tenant, 'member');
+    const approved = await t.http.post(`/api/approvals/${approval.id}/approve`).set('Authorization', `Bearer ${member.token}`).send({ reason: 'fine' });
+    expect(approved.status).toBe(200);
+    expect(approved.body.data).toMatchObject({ status: 'success', output: 'Done: the hook said ok.', execution_id: paused.execution_id });
+    expect(receiver.received.slice(before)).toEqual(['POST']);
+    const types = approved.body.data.steps.map((s: { type: string; status?: string }) => (s.type === 'approval' ? `approval:${s.status}` : s.type));
+    expect(types).toEqual(['model', 'approval:pending', 'approval:approved', 'tool', 'model']);
+    const again = await t.http.post(`/api/approvals/${approval.id}/approve`).set('Authorization', auth).send({});
+    expectError(again, 409, 'CONFLICT');
+    const [episode] = await t.app.get(DataSource).query(
+      `SELECT outcome, human_intervention_count FROM "tenant_${tenant.slug.replace(/-/g, '_')}".episodes WHERE id = $1`,
+      [paused.episode_id],
+    );
+    expect(episode).toEqual({ outcome: 'success', human_intervention_count: 1 });
+  });
+
+  it('rejecting ends the execution blocked, and the action never runs', async () => {
+    const agentId = await internAgent();
+    const before = receiver.received.length;
+    const paused = await pausedExecution(agentId);
+    const approval = (await t.http.get(`/api/approvals?agent_id=${agentId}`).set('Authorization', auth)).body.data[0];
+    const rejected = await t.http.post(`/api/approvals/${approval.id}/reject`).set('Authorization', auth).send({ reason: 'not today' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.data).toMatchObject({ status: 'blocked', error: 'The approval was rejected', execution_id: paused.execution_id });
+    expect(receiver.received.length).toBe(before);
+    const listed = (await t.http.get(`/api/approvals?agent_id=${agentId}`).set('Authorization', auth)).body.data[0];
+    expect(listed).toMatchObject({ status: 'rejected', reason: 'not today' });
+    expectError(await t.http.post(`/api/approvals/${approval.id}/approve`).set('Authorization', auth).send({}), 409, 'CONFLICT');
+  });
+
+  it('unknown ids are 404, bad input 400, and another tenant sees none of them', async () => {
+    expectError(await t.http.post(`/api/approvals/${MISSING}/approve`).set('Authorization', auth).send({}), 404, 'NOT_FOUND');
+    expectError(await t.http.post('/api/approvals/not-a-uuid/reject').set('Authorization', auth).send({}), 400, 'INVALID_INPUT');
+    expectError(await t.http.get('/api/approvals?status=maybe').set('Authorization', auth), 400, 'INVALID_INPUT');
+    const other = await t.createTenant(undefined, 'enterprise');
+    const theirs = await t.http.get('/api/approvals').set('Authorization', `Bearer ${other.ownerToken}`);
+    expect(theirs.body.pagination.total).toBe(0);
+    const mine = (await t.http.get('/api/approvals').set('Authorization', auth)).body.data[0];
+    expectError(await t.http.post(`/api/approvals/${mine.id}/approve`).set('Authorization', `Bearer ${other.ownerToken}`).send({}), 404, 'NOT_FOUND');
+  });
+});
