@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { MATURITY_RANK } from '../src/agents/agents.service';
 import { PLATFORM_KEY, TenantFixture, TestApp, expectError } from './support/test-app';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
@@ -129,6 +131,28 @@ describe('Agents (/api/agents)', () => {
       expect(names(await t.http.get('/api/agents?q=invoice').set('Authorization', auth))).toEqual(['charlie']);
       expect(names(await t.http.get('/api/agents?q=100%25').set('Authorization', auth))).toEqual(['Alpha']);
       expect(names(await t.http.get('/api/agents?q=_').set('Authorization', auth))).toEqual([]);
+      // Long enough for the trigram indexes (3+ characters): still literal, still within one field.
+      expect(names(await t.http.get('/api/agents?q=ne%20100%25').set('Authorization', auth))).toEqual(['Alpha']);
+      expect(names(await t.http.get('/api/agents?q=t_l').set('Authorization', auth))).toEqual([]); // not "t l" of "First line"
+      expect(names(await t.http.get('/api/agents?q=ESCALATION').set('Authorization', auth))).toEqual(['delta']);
+      expect(names(await t.http.get('/api/agents?q=Support%20First').set('Authorization', auth))).toEqual([]); // role + description
+    });
+
+    it('q and sort=maturity_level fit the indexes of tenant migration 0005', async () => {
+      const runner = t.app.get(DataSource).createQueryRunner();
+      await runner.connect();
+      try {
+        // Four rows are best read from the table: forbid that, to see whether an index can serve at all.
+        await runner.query(`BEGIN; SET LOCAL enable_seqscan = off; SELECT set_config('search_path', '"tenant_${listTenant.slug.replace(/-/g, '_')}", public', true)`);
+        const plan = async (sql: string, params: unknown[] = []) =>
+          ((await runner.query(`EXPLAIN ${sql}`, params)) as { 'QUERY PLAN': string }[]).map((row) => row['QUERY PLAN']).join('\n');
+        const search = await plan('SELECT count(1) FROM agents a WHERE (a.name ILIKE $1 OR a.role ILIKE $1 OR a.description ILIKE $1)', ['%invoice%']);
+        for (const index of ['agents_name_trgm', 'agents_role_trgm', 'agents_description_trgm']) expect(search).toContain(index);
+        expect(await plan(`SELECT a.id FROM agents a ORDER BY ${MATURITY_RANK} DESC, a.id DESC LIMIT 20`)).toContain('Index Scan Backward using agents_maturity_rank');
+      } finally {
+        await runner.query('ROLLBACK').catch(() => undefined);
+        await runner.release();
+      }
     });
 
     it('filters by status and maturity_level', async () => {

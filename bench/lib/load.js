@@ -50,6 +50,26 @@ async function loadMe(baseUrl, { tokens, durationSeconds, connections, title }) 
   return summarizeResult(await autocannon(options));
 }
 
+/** One autocannon run of GET `path` on `baseUrl` with one Bearer token (agents.js: the list routes). */
+async function loadGet(baseUrl, { path, token, durationSeconds, connections, title }) {
+  const options = { url: `${baseUrl}${path}`, connections, duration: durationSeconds, title, headers: bearer(token) };
+  return summarizeResult(await autocannon(options));
+}
+
+/** One autocannon run of `method path` with a JSON body (webhooks.js: the request that emits an event). */
+async function loadRequest(baseUrl, { method, path, body, token, durationSeconds, connections, title }) {
+  const options = {
+    url: `${baseUrl}${path}`,
+    method,
+    body: JSON.stringify(body),
+    connections,
+    duration: durationSeconds,
+    title,
+    headers: { ...bearer(token), 'content-type': 'application/json' },
+  };
+  return summarizeResult(await autocannon(options));
+}
+
 /** A measurement is only meaningful when every response was the 200 the route gives a valid caller. */
 function problemsOf(load) {
   const problems = [];
@@ -59,4 +79,4 @@ function problemsOf(load) {
   return problems;
 }
 
-module.exports = { loadMe, problemsOf };
+module.exports = { loadMe, loadGet, loadRequest, problemsOf };

@@ -44,4 +44,16 @@ function loadSettings(env = process.env) {
   };
 }
 
-module.exports = { loadSettings };
+/** agents.js: the shared settings plus the agent data set and the search term. */
+function loadAgentSettings(env = process.env) {
+  const q = env.BENCH_AGENTS_Q || 'invoice';
+  if (q.length > 200) throw new Error('BENCH_AGENTS_Q must be at most 200 characters (the API refuses longer)');
+  return {
+    ...loadSettings(env),
+    agents: positiveInt(env, 'BENCH_AGENTS', 10_000),
+    agentsPerOtherTenant: positiveInt(env, 'BENCH_AGENTS_PER_TENANT', 5),
+    q,
+  };
+}
+
+module.exports = { loadSettings, loadAgentSettings };

@@ -10,8 +10,9 @@ import { AgentEntity } from './agent.entity';
 import type { AgentListQueryDto, CreateAgentDto, UpdateAgentDto } from './dto/agent.dto';
 import { MATURITY_LEVELS } from './maturity';
 
-// Maturity sorts by rank on the ladder, not alphabetically.
-const MATURITY_RANK = `array_position(ARRAY[${MATURITY_LEVELS.map((level) => `'${level}'`).join(', ')}]::text[], a.maturity_level)`;
+// Maturity sorts by rank on the ladder, not alphabetically. Index agents_maturity_rank (tenant
+// migration 0005) is this very expression: change one, change the other.
+export const MATURITY_RANK = `array_position(ARRAY[${MATURITY_LEVELS.map((level) => `'${level}'`).join(', ')}]::text[], a.maturity_level)`;
 const SORT_EXPRESSIONS: Record<AgentListQueryDto['sort'], string> = {
   created_at: 'a.created_at',
   updated_at: 'a.updated_at',
@@ -29,6 +30,7 @@ export class AgentsService {
       if (query.maturity_level) qb.andWhere('a.maturity_level = :maturity', { maturity: query.maturity_level });
       if (query.status) qb.andWhere('a.status = :status', { status: query.status });
       if (query.q) {
+        // Served by the per-column trigram indexes of tenant migration 0005 (3+ characters of q).
         qb.andWhere('(a.name ILIKE :q OR a.role ILIKE :q OR a.description ILIKE :q)', { q: likePattern(query.q) });
       }
       const direction = query.order === 'asc' ? 'ASC' : 'DESC';

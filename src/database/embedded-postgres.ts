@@ -1,7 +1,14 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+/**
+ * Contrib extensions the migrations create (`CREATE EXTENSION`): PGlite only has those whose code it
+ * was given when it started, on every start (also for a data directory that already has them).
+ */
+const EXTENSIONS = { pg_trgm };
 
 /**
  * PGlite served over the Postgres wire protocol on a loopback port, so the app always speaks `pg`
@@ -25,13 +32,13 @@ export class EmbeddedPostgres {
       mkdirSync(options.dataDir, { recursive: true });
       lockFile = acquireDataDirLock(options.dataDir);
       try {
-        db = await PGlite.create(join(options.dataDir, 'pglite'));
+        db = await PGlite.create(join(options.dataDir, 'pglite'), { extensions: EXTENSIONS });
       } catch (error) {
         rmSync(lockFile, { force: true });
         throw error;
       }
     } else {
-      db = await PGlite.create();
+      db = await PGlite.create({ extensions: EXTENSIONS });
     }
     const server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: options.maxConnections });
     keepExchangesTogether(server, db);
