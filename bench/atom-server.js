@@ -5,7 +5,7 @@ const { createApp } = require('../dist/src/app');
 const { loadConfig } = require('../dist/src/config/config');
 const { serveUntilStopped } = require('./lib/child-ipc');
 
-async function start({ databaseUrl, jwtSecret, platformKey, poolSize }) {
+async function start({ databaseUrl, jwtSecret, platformKey, poolSize, env = {} }) {
   const config = loadConfig({
     NODE_ENV: 'production',
     DATABASE_URL: databaseUrl,
@@ -15,6 +15,8 @@ async function start({ databaseUrl, jwtSecret, platformKey, poolSize }) {
     DB_POOL_SIZE: String(poolSize),
     // Tokens obtained before provisioning 1,000 tenants must outlive it.
     JWT_ACCESS_TTL: '86400',
+    // Per-benchmark settings (webhooks.js: the delivery worker on or off, private receivers allowed).
+    ...env,
   });
   const app = await createApp(config, { logger: false });
   await app.listen(0, '127.0.0.1');

@@ -11,12 +11,15 @@ import { AllExceptionsFilter } from './common/http/exception.filter';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
+import { GraduationModule } from './graduation/graduation.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PlanThrottlerGuard } from './rate-limit/plan-throttler.guard';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { TenancyModule } from './tenancy/tenancy.module';
 import { TenantEntity } from './tenancy/tenant.entity';
+import { WebhookEntity } from './webhooks/webhook.entity';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 class ConfigModule {
@@ -33,11 +36,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forRoot([TenantEntity, ...AUTH_ENTITIES, AgentEntity, ExecutionEntity, EpisodeEntity]),
+        DatabaseModule.forRoot([TenantEntity, ...AUTH_ENTITIES, AgentEntity, ExecutionEntity, EpisodeEntity, WebhookEntity]),
         RateLimitModule,
         TenancyModule,
         AuthModule,
         AgentsModule,
+        GraduationModule,
+        WebhooksModule,
         HealthModule,
         MetricsModule,
       ],

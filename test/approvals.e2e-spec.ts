@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { FakeOpenAI } from './support/fake-openai';
+import { WebhookReceiver } from './support/webhook-receiver';
 import { TenantFixture, TestApp, expectError } from './support/test-app';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
@@ -104,5 +105,70 @@ describe('Approvals: actions governance holds for a person', () => {
     expect(theirs.body.pagination.total).toBe(0);
     const mine = (await t.http.get('/api/approvals').set('Authorization', auth)).body.data[0];
     expectError(await t.http.post(`/api/approvals/${mine.id}/approve`).set('Authorization', `Bearer ${other.ownerToken}`).send({}), 404, 'NOT_FOUND');
+  });
+
+  it('announces the pending approval as approval.requested to webhook subscribers', async () => {
+    const hooks = await WebhookReceiver.start();
+    try {
+      const sub = await t.http.post('/api/webhooks').set('Authorization', auth).send({ url: `${hooks.url}/hook`, events: ['approval.requested'] });
+      expect(sub.status).toBe(201);
+      const agentId = await internAgent();
+      const paused = await pausedExecution(agentId);
+      await hooks.waitFor(1);
+      const pending = await t.http.get(`/api/approvals?status=pending&agent_id=${agentId}`).set('Authorization', auth);
+      expect(hooks.received[0].json).toMatchObject({
+        event: 'approval.requested',
+        tenant: tenant.slug,
+        data: {
+          approval_id: pending.body.data[0].id,
+          agent_id: agentId,
+          execution_id: paused.execution_id,
+          action: 'http_request',
+          complexity: 3,
+          arguments: { url: receiver.url, method: 'POST' },
+        },
+      });
+      await t.http.delete(`/api/webhooks/${sub.body.data.id}`).set('Authorization', auth);
+    } finally {
+      await hooks.close();
+    }
+  });
+
+  it('send_webhook_event: a supervised agent notifies the subscribers (agent.event); a student is blocked', async () => {
+    const hooks = await WebhookReceiver.start();
+    try {
+      const sub = await t.http.post('/api/webhooks').set('Authorization', auth).send({ url: `${hooks.url}/hook`, events: ['agent.event'] });
+      expect(sub.status).toBe(201);
+      const schema = `tenant_${tenant.slug.replace(/-/g, '_')}`;
+      const create = async (name: string) =>
+        (await t.http.post('/api/agents').set('Authorization', auth).send({ name, role: 'Ops', tools: ['send_webhook_event'] })).body.data.id as string;
+      const supervised = await create('Notifier');
+      await t.app.get(DataSource).query(`UPDATE "${schema}".agents SET maturity_level = 'supervised' WHERE id = $1`, [supervised]);
+
+      fake.reply({ toolCalls: [{ name: 'send_webhook_event', arguments: { name: 'ticket.escalated', data: { ticket: 42 } } }] });
+      fake.reply({ content: 'Escalated.' });
+      const run = await t.http.post(`/api/agents/${supervised}/execute`).set('Authorization', auth).send({ task: 'Escalate ticket 42' });
+      expect(run.status).toBe(200);
+      expect(run.body.data.status).toBe('success');
+      const tool = run.body.data.steps.find((step: { type: string }) => step.type === 'tool');
+      expect(tool.result).toMatchObject({ sent: true, event: 'agent.event', subscriptions: 1 });
+      await hooks.waitFor(1);
+      expect(hooks.received[0].json).toMatchObject({
+        event: 'agent.event',
+        data: { agent_id: supervised, execution_id: run.body.data.execution_id, name: 'ticket.escalated', data: { ticket: 42 } },
+      });
+
+      const student = await create('Novice');
+      fake.reply({ toolCalls: [{ name: 'send_webhook_event', arguments: { name: 'ticket.escalated' } }] });
+      fake.reply({ content: 'I could not notify anyone.' });
+      const blocked = await t.http.post(`/api/agents/${student}/execute`).set('Authorization', auth).send({ task: 'Escalate ticket 43' });
+      expect(blocked.status).toBe(200);
+      expect(blocked.body.data.status).toBe('blocked');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(hooks.received).toHaveLength(1);
+      await t.http.delete(`/api/webhooks/${sub.body.data.id}`).set('Authorization', auth);
+    } finally {
+      await hooks.close();
+    }
   });
 });

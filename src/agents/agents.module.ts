@@ -11,24 +11,35 @@ import { ExecutionService } from './execution/execution.service';
 import { ExecutionsController } from './execution/executions.controller';
 import { LlmModule } from './execution/llm/llm.module';
 import { ActionRegistry, builtInActions } from './governance/actions';
+import { TrainingRecovery } from './training/training-recovery';
+import { TrainingController } from './training/training.controller';
+import { TrainingService } from './training/training.service';
+import { WebhookEvents } from '../webhooks/webhook-events.service';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 @Module({
-  imports: [LlmModule, MemoryModule],
-  controllers: [AgentsController, ExecutionsController, ApprovalsController],
+  imports: [LlmModule, MemoryModule, WebhooksModule],
+  controllers: [AgentsController, ExecutionsController, ApprovalsController, TrainingController],
   providers: [
     AgentsService,
     ExecutionService,
     ExecutionRecovery,
+    TrainingService,
+    TrainingRecovery,
     {
       provide: ActionRegistry,
-      inject: [MemoryService, APP_CONFIG],
-      useFactory: (memory: MemoryService, config: AppConfig) =>
+      inject: [MemoryService, WebhookEvents, APP_CONFIG],
+      useFactory: (memory: MemoryService, events: WebhookEvents, config: AppConfig) =>
         new ActionRegistry(
           builtInActions({
             recall: (query, limit, ctx) => memory.recall({ schema: schemaForSlug(ctx.tenantSlug) }, ctx.agentId, query, limit),
             http: {
               allowPrivate: config.allowPrivateDestinations,
               requireHttps: config.nodeEnv === 'production' && !config.allowPrivateDestinations,
+            },
+            emitEvent: async (ctx, event) => {
+              const { eventId, deliveries } = await events.emitAlone(ctx.tenantSlug, 'agent.event', event);
+              return { event_id: eventId, deliveries };
             },
           }),
         ),

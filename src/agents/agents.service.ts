@@ -5,9 +5,10 @@ import { Paginated } from '../common/http/envelope';
 import { likePattern, paginate } from '../common/pagination/paginate';
 import { TenantDb } from '../database/tenant-db';
 import { limitsFor } from '../tenancy/plans';
+import { WebhookEvents } from '../webhooks/webhook-events.service';
 import type { AuthContext } from '../auth/principal';
 import { AgentEntity } from './agent.entity';
-import type { AgentListQueryDto, CreateAgentDto, UpdateAgentDto } from './dto/agent.dto';
+import { AgentDto, type AgentListQueryDto, type CreateAgentDto, type UpdateAgentDto } from './dto/agent.dto';
 import { MATURITY_LEVELS } from './maturity';
 
 // Maturity sorts by rank on the ladder, not alphabetically. Index agents_maturity_rank (tenant
@@ -22,7 +23,10 @@ const SORT_EXPRESSIONS: Record<AgentListQueryDto['sort'], string> = {
 
 @Injectable()
 export class AgentsService {
-  constructor(private readonly db: TenantDb) {}
+  constructor(
+    private readonly db: TenantDb,
+    private readonly events: WebhookEvents,
+  ) {}
 
   async list(ctx: AuthContext, query: AgentListQueryDto): Promise<Paginated<AgentEntity>> {
     return this.db.run(ctx.tenant, async (em) => {
@@ -81,7 +85,9 @@ export class AgentsService {
           createdBy: ctx.principal.id,
         }),
       );
-      return this.findOrFail(em, saved.id);
+      const agent = await this.findOrFail(em, saved.id);
+      await this.events.emit(em, ctx.tenant, 'agent.created', AgentDto.from(agent));
+      return agent;
     });
   }
 
@@ -98,15 +104,18 @@ export class AgentsService {
       if (dto.config !== undefined) changes.config = dto.config;
       if (dto.status !== undefined) changes.status = dto.status;
       await em.getRepository(AgentEntity).save(Object.assign(agent, changes, { updatedAt: new Date() }));
-      return this.findOrFail(em, id);
+      const updated = await this.findOrFail(em, id);
+      await this.events.emit(em, ctx.tenant, 'agent.updated', AgentDto.from(updated));
+      return updated;
     });
   }
 
   /** Deletes the agent and everything that belongs to it (later tables reference it ON DELETE CASCADE). */
   async remove(ctx: AuthContext, id: string): Promise<void> {
     await this.db.run(ctx.tenant, async (em) => {
-      const result = await em.getRepository(AgentEntity).delete({ id });
-      if (!result.affected) throw agentNotFound(id);
+      const agent = await this.findOrFail(em, id);
+      await em.getRepository(AgentEntity).delete({ id });
+      await this.events.emit(em, ctx.tenant, 'agent.deleted', AgentDto.from(agent));
     });
   }
 

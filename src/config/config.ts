@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -34,6 +34,22 @@ export interface AppConfig {
   llmApiKey?: string;
   llmModel: string;
   llmTimeoutMs: number;
+  /** Key of the secret box (webhook signing secrets at rest): ENCRYPTION_KEY, else derived from JWT_SECRET. */
+  encryptionKey: Buffer;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** WEBHOOK_RETRY_SCHEDULE: seconds to wait before each retry; its length is the number of retries. */
+  retryScheduleSeconds: number[];
+  /** WEBHOOK_TIMEOUT_MS: the whole attempt (connect, send, response headers and capped body). */
+  timeoutMs: number;
+  /** WEBHOOK_WORKER=false: this process writes deliveries but does not send them (another process does). */
+  workerEnabled: boolean;
+  /** WEBHOOK_POLL_INTERVAL_MS: how often an idle worker looks for due deliveries. */
+  pollIntervalMs: number;
+  /** WEBHOOK_CONCURRENCY: subscriptions served in parallel by one worker. */
+  concurrency: number;
 }
 
 export const LLM_PROVIDERS = ['local', 'openai', 'anthropic'] as const;
@@ -158,6 +174,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   const llmModel = (env.LLM_MODEL ?? '').trim() || DEFAULT_LLM_MODELS[llmProvider];
   const llmTimeoutMs = int(env, 'LLM_TIMEOUT_MS', 60000, 100, 3600000);
+  const webhooks: WebhookConfig = {
+    retryScheduleSeconds: retrySchedule(env, 'WEBHOOK_RETRY_SCHEDULE', [5, 30, 120, 600, 3600, 21600]),
+    timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15000, 100, 120000),
+    workerEnabled: bool(env, 'WEBHOOK_WORKER', true),
+    pollIntervalMs: int(env, 'WEBHOOK_POLL_INTERVAL_MS', 1000, 10, 60000),
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1, 100),
+  };
 
   // Last, so that a configuration refused for another variable leaves no secret file behind.
   let jwtSecret = env.JWT_SECRET ?? '';
@@ -168,6 +191,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtSecret = dataDir === ':memory:' ? randomBytes(48).toString('base64url') : developmentJwtSecret(dataDir);
     jwtSecretGenerated = true;
   }
+  const encryptionKey = encryptionKeyFrom(env, jwtSecret);
 
   return {
     nodeEnv,
@@ -196,5 +220,32 @@ export function loadConfig(env: Env = process.env): AppConfig {
     llmApiKey,
     llmModel,
     llmTimeoutMs,
+    encryptionKey,
+    webhooks,
   };
+}
+
+/** Comma-separated whole seconds, each 0..86400, at most 20 of them; empty means no retries. */
+function retrySchedule(env: Env, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (raw.trim() === '') return [];
+  const values = raw.split(',').map((part) => part.trim());
+  if (values.length > 20 || values.some((value) => !/^\d{1,5}$/.test(value) || Number(value) > 86400)) {
+    throw new ConfigError(name, `must be up to 20 comma-separated whole seconds (0-86400), got "${raw.slice(0, 100)}"`);
+  }
+  return values.map(Number);
+}
+
+/**
+ * ENCRYPTION_KEY (32 bytes as 64 hex characters or base64) when set; otherwise derived from JWT_SECRET
+ * with HKDF, so a development setup needs nothing more. Set it in production so that rotating
+ * JWT_SECRET does not make the stored webhook secrets unreadable.
+ */
+function encryptionKeyFrom(env: Env, jwtSecret: string): Buffer {
+  const raw = env.ENCRYPTION_KEY;
+  if (!raw) return Buffer.from(hkdfSync('sha256', jwtSecret, 'atom', 'atom:secret-box:v1', 32));
+  const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new ConfigError('ENCRYPTION_KEY', 'must be 32 bytes: 64 hex characters or base64');
+  return key;
 }

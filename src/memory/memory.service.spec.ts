@@ -1,4 +1,4 @@
-import { recallTerms } from './memory.service';
+import { completedWindow, recallTerms } from './memory.service';
 
 describe('recallTerms', () => {
   it('keeps distinct lowercase words of 3+ characters, without stop words', () => {
@@ -12,5 +12,28 @@ describe('recallTerms', () => {
 
   it('has nothing to match in punctuation or short words', () => {
     expect(recallTerms('a, b; ok?')).toEqual([]);
+  });
+});
+
+describe('completedWindow', () => {
+  it('reads a bare date as the whole UTC day, both ends included', () => {
+    expect(completedWindow('2025-02-01', '2025-02-06')).toEqual({
+      from: new Date('2025-02-01T00:00:00Z'),
+      toExclusive: new Date('2025-02-07T00:00:00Z'),
+    });
+  });
+
+  it('takes date-times as they are', () => {
+    expect(completedWindow('2025-02-01T10:00:00+02:00', '2025-02-01T12:00:00Z')).toEqual({
+      from: new Date('2025-02-01T08:00:00Z'),
+      toInclusive: new Date('2025-02-01T12:00:00Z'),
+    });
+    expect(completedWindow(undefined, undefined)).toEqual({});
+  });
+
+  it('accepts a one-day window and refuses one that ends before it starts', () => {
+    expect(() => completedWindow('2025-02-06', '2025-02-06')).not.toThrow();
+    expect(() => completedWindow('2025-02-07', '2025-02-06')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => completedWindow('2025-02-06T12:00:00Z', '2025-02-06T11:00:00Z')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });

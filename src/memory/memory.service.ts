@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { Paginated } from '../common/http/envelope';
+import { invalidInput } from '../common/http/error-codes';
+import { likePattern, paginate } from '../common/pagination/paginate';
 import { TenantDb, type TenantScope } from '../database/tenant-db';
-import { EpisodeEntity } from './episode.entity';
+import { EpisodeEntity, type EpisodeOutcome } from './episode.entity';
 
 export interface RecalledEpisode {
   episode_id: string;
@@ -9,6 +12,59 @@ export interface RecalledEpisode {
   output: string | null;
   outcome: string;
   completed_at: Date;
+}
+
+export const EPISODE_SORTS = ['completed_at', 'aggregate_feedback_score', 'compliance_score'] as const;
+export type EpisodeSort = (typeof EPISODE_SORTS)[number];
+
+export interface EpisodeListQuery {
+  page: number;
+  limit: number;
+  order: 'asc' | 'desc';
+  sort: EpisodeSort;
+  q?: string;
+  outcome?: EpisodeOutcome;
+  /** ISO date or date-time: completed_at on or after it. */
+  from?: string;
+  /** ISO date (the whole day is included) or date-time: completed_at up to it. */
+  to?: string;
+}
+
+/** What training reads: an episode worth learning from, with its latest correction (if any). */
+export interface TrainingCandidate {
+  episode_id: string;
+  task: string;
+  output: string | null;
+  outcome: EpisodeOutcome;
+  aggregate_feedback_score: number | null;
+  compliance_score: number;
+  completed_at: Date;
+  correction: string | null;
+  corrected_at: Date | null;
+}
+
+const SORT_COLUMNS: Record<EpisodeSort, string> = {
+  completed_at: 'e.completed_at',
+  aggregate_feedback_score: 'e.aggregate_feedback_score',
+  compliance_score: 'e.compliance_score',
+};
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The completed_at window of an episode list: `from` inclusive; `to` inclusive, a bare date meaning
+ * that whole (UTC) day. A window that ends before it starts is a 400.
+ */
+export function completedWindow(from?: string, to?: string): { from?: Date; toExclusive?: Date; toInclusive?: Date } {
+  const window: { from?: Date; toExclusive?: Date; toInclusive?: Date } = {};
+  if (from) window.from = new Date(DATE_ONLY.test(from) ? `${from}T00:00:00Z` : from);
+  if (to && DATE_ONLY.test(to)) window.toExclusive = new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000);
+  else if (to) window.toInclusive = new Date(to);
+  const end = window.toExclusive ?? window.toInclusive;
+  if (window.from && end && (window.toExclusive ? end <= window.from : end < window.from)) {
+    throw invalidInput('`from` is after `to`', [{ field: 'from', errors: ['from must not be after to'] }]);
+  }
+  return window;
 }
 
 const STOP_WORDS = new Set(['the', 'a', 'an', 'and', 'or', 'of', 'to', 'in', 'on', 'for', 'with', 'is', 'it', 'this', 'that']);
@@ -33,19 +89,73 @@ export class MemoryService {
     await repo.save(repo.create(episode));
   }
 
+  /** Inside the caller's unit of work (which checked the agent): one page of the agent's episodes. */
+  async listEpisodes(em: EntityManager, agentId: string, query: EpisodeListQuery): Promise<Paginated<EpisodeEntity>> {
+    const qb = em.getRepository(EpisodeEntity).createQueryBuilder('e').where('e.agent_id = :agentId', { agentId });
+    if (query.outcome) qb.andWhere('e.outcome = :outcome', { outcome: query.outcome });
+    const window = completedWindow(query.from, query.to);
+    if (window.from) qb.andWhere('e.completed_at >= :from', { from: window.from });
+    if (window.toExclusive) qb.andWhere('e.completed_at < :to', { to: window.toExclusive });
+    if (window.toInclusive) qb.andWhere('e.completed_at <= :to', { to: window.toInclusive });
+    if (query.q) qb.andWhere('(e.task ILIKE :q OR e.output ILIKE :q)', { q: likePattern(query.q) });
+    const total = await qb.getCount();
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const rows = await qb
+      .orderBy(SORT_COLUMNS[query.sort], direction, 'NULLS LAST')
+      .addOrderBy('e.completed_at', direction)
+      .addOrderBy('e.id', direction)
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit)
+      .getMany();
+    return paginate(rows, total, query);
+  }
+
+  /**
+   * The agent's episodes worth learning from, best first, at most `limit`: every episode that has a
+   * correction (its latest one), then the successful ones by feedback score (unrated last), compliance
+   * score and recency. Which of them become examples is the training's choice.
+   */
+  async trainingCandidates(tenant: TenantScope, agentId: string, limit: number): Promise<TrainingCandidate[]> {
+    return this.db.run(tenant, (em) =>
+      em.query(
+        `SELECT e.id AS episode_id, e.task, e.output, e.outcome, e.aggregate_feedback_score, e.compliance_score, e.completed_at,
+                c.correction, c.updated_at AS corrected_at
+           FROM episodes e
+           LEFT JOIN LATERAL (
+             SELECT f.correction, f.updated_at FROM feedback f
+              WHERE f.episode_id = e.id AND f.correction IS NOT NULL
+              ORDER BY f.updated_at DESC, f.id DESC LIMIT 1
+           ) c ON true
+          WHERE e.agent_id = $1 AND (c.correction IS NOT NULL OR (e.outcome = 'success' AND e.output IS NOT NULL))
+          ORDER BY (c.correction IS NOT NULL) DESC, c.updated_at DESC NULLS LAST,
+                   e.aggregate_feedback_score DESC NULLS LAST, e.compliance_score DESC, e.completed_at DESC, e.id
+          LIMIT $2`,
+        [agentId, limit],
+      ),
+    );
+  }
+
   async recall(tenant: TenantScope, agentId: string, query: string, limit = 3): Promise<RecalledEpisode[]> {
     const terms = recallTerms(query);
     if (terms.length === 0) return [];
     const score = terms.map((_, i) => `(CASE WHEN recent.haystack LIKE $${i + 3} THEN 1 ELSE 0 END)`).join(' + ');
     return this.db.run(tenant, (em) =>
       em.query(
-        `SELECT id AS episode_id, task, output, outcome, completed_at FROM (
-           SELECT *, lower(task || ' ' || coalesce(output, '')) AS haystack FROM episodes
-            WHERE agent_id = $1 ORDER BY completed_at DESC LIMIT 200
-         ) recent
-         WHERE (${score}) > 0
-         ORDER BY (${score}) DESC, completed_at DESC
-         LIMIT $2`,
+        // An episode a person corrected is recalled with the correction as its answer, never the wrong one.
+        `SELECT best.id AS episode_id, best.task, coalesce(c.correction, best.output) AS output, best.outcome, best.completed_at FROM (
+           SELECT id, task, output, outcome, completed_at, (${score}) AS relevance FROM (
+             SELECT *, lower(task || ' ' || coalesce(output, '')) AS haystack FROM episodes
+              WHERE agent_id = $1 ORDER BY completed_at DESC LIMIT 200
+           ) recent
+           WHERE (${score}) > 0
+           ORDER BY (${score}) DESC, completed_at DESC
+           LIMIT $2
+         ) best
+         LEFT JOIN LATERAL (
+           SELECT f.correction FROM feedback f WHERE f.episode_id = best.id AND f.correction IS NOT NULL
+            ORDER BY f.updated_at DESC, f.id DESC LIMIT 1
+         ) c ON true
+         ORDER BY best.relevance DESC, best.completed_at DESC`,
         [agentId, Math.min(Math.max(limit, 1), 10), ...terms.map((term) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)],
       ),
     );

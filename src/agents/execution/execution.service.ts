@@ -3,13 +3,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthContext } from '../../auth/principal';
 import { AppError } from '../../common/http/error-codes';
-import { TenantDb, type TenantScope } from '../../database/tenant-db';
+import { TenantDb } from '../../database/tenant-db';
 import { MemoryService } from '../../memory/memory.service';
 import type { TenantRecord } from '../../tenancy/tenant.entity';
+import { WebhookEvents } from '../../webhooks/webhook-events.service';
 import { AgentEntity } from '../agent.entity';
 import { AgentsService } from '../agents.service';
 import { ActionRegistry } from '../governance/actions';
 import { decide, governanceViolationDetails } from '../governance/policy';
+import { learnedExamplesBlock, loadLearnedExamples, type LearnedExample } from '../training/learned-examples';
 import { complianceScore } from './compliance';
 import type { ExecuteAgentDto } from './dto/execution.dto';
 import { ExecutionEntity, ExecutionStatus } from './execution.entity';
@@ -64,10 +66,14 @@ export class ExecutionService {
     private readonly memory: MemoryService,
     private readonly actions: ActionRegistry,
     @Inject(LLM_PROVIDER) private readonly llm: LlmProvider,
+    private readonly events: WebhookEvents,
   ) {}
 
   async start(ctx: AuthContext, agentId: string, dto: ExecuteAgentDto): Promise<ExecutionOutcome> {
-    const agent = await this.db.run(ctx.tenant, (em) => this.agents.findOrFail(em, agentId));
+    const { agent, examples } = await this.db.run(ctx.tenant, async (em) => {
+      const found = await this.agents.findOrFail(em, agentId);
+      return { agent: found, examples: await loadLearnedExamples(em, found.id) };
+    });
     if (agent.status !== 'active') {
       throw new AppError('GOVERNANCE_VIOLATION', `The agent is ${agent.status}: it cannot execute`, { agent_status: agent.status });
     }
@@ -92,10 +98,10 @@ export class ExecutionService {
     });
     if (dto.async) {
       // Detached from the request; a crash leaves it queued/running, which start-up recovery fails.
-      setImmediate(() => void this.runSafely(ctx.tenant, agent, execution));
+      setImmediate(() => void this.runSafely(ctx.tenant, agent, execution, examples));
       return { execution, accepted: true };
     }
-    return { execution: await this.runSafely(ctx.tenant, agent, execution), accepted: false };
+    return { execution: await this.runSafely(ctx.tenant, agent, execution, examples), accepted: false };
   }
 
   async get(ctx: AuthContext, agentId: string, executionId: string): Promise<ExecutionEntity> {
@@ -123,28 +129,22 @@ export class ExecutionService {
     );
   }
 
-  private async runSafely(tenant: TenantRecord, agent: AgentEntity, execution: ExecutionEntity): Promise<ExecutionEntity> {
+  private async runSafely(tenant: TenantRecord, agent: AgentEntity, execution: ExecutionEntity, examples: LearnedExample[] = []): Promise<ExecutionEntity> {
     try {
-      return await this.run(tenant, agent, execution);
+      return await this.run(tenant, agent, execution, examples);
     } catch (error) {
       this.logger.error(`execution ${execution.id} crashed: ${(error as Error).stack ?? String(error)}`);
-      return this.db.run(tenant, async (em) => {
-        await em.getRepository(ExecutionEntity).update(
-          { id: execution.id },
-          { status: 'failed', error: 'Internal error during the execution', completedAt: new Date() },
-        );
-        return em.getRepository(ExecutionEntity).findOneByOrFail({ id: execution.id });
-      });
+      return this.failAfterCrash(tenant, execution);
     }
   }
 
-  private async run(tenant: TenantRecord, agent: AgentEntity, execution: ExecutionEntity): Promise<ExecutionEntity> {
+  private async run(tenant: TenantRecord, agent: AgentEntity, execution: ExecutionEntity, examples: LearnedExample[]): Promise<ExecutionEntity> {
     if (execution.status === 'queued') {
       await this.db.run(tenant, (em) => em.getRepository(ExecutionEntity).update({ id: execution.id }, { status: 'running' }));
     }
     const recalled = await this.memory.recall(tenant, agent.id, execution.task, 3).catch(() => []);
     const state: RunState = {
-      messages: buildMessages(agent, execution.task, execution.context, recalled),
+      messages: buildMessages(agent, execution.task, execution.context, recalled, examples),
       steps: [],
       decisions: [],
       blocked: [],
@@ -274,6 +274,14 @@ export class ExecutionService {
         [agent.id, execution.id, call.name, JSON.stringify(call.arguments), complexity],
       )) as { id: string }[];
       state.steps.push({ type: 'approval', action: call.name, complexity, status: 'pending', approval_id: approvalId });
+      await this.events.emit(em, tenant, 'approval.requested', {
+        approval_id: approvalId,
+        agent_id: agent.id,
+        execution_id: execution.id,
+        action: call.name,
+        complexity,
+        arguments: call.arguments,
+      });
       await insertDecisions(em, agent, execution.id, state.decisions);
       state.decisions = [];
       const saved: SavedState = { ...state, pending };
@@ -338,16 +346,13 @@ export class ExecutionService {
       return await this.drive(tenant, agent, execution, state, pending, approvedCallId);
     } catch (error) {
       this.logger.error(`execution ${execution.id} crashed after an approval: ${(error as Error).stack ?? String(error)}`);
-      return this.db.run(tenant, async (em) => {
-        await em.getRepository(ExecutionEntity).update({ id: execution.id }, { status: 'failed', error: 'Internal error during the execution', completedAt: new Date() });
-        return em.getRepository(ExecutionEntity).findOneByOrFail({ id: execution.id });
-      });
+      return this.failAfterCrash(tenant, execution);
     }
   }
 
   /** One unit of work: the execution's result, its governance decisions and its episode. */
   private async finish(
-    tenant: TenantScope,
+    tenant: TenantRecord,
     agent: AgentEntity,
     execution: ExecutionEntity,
     state: RunState,
@@ -395,8 +400,25 @@ export class ExecutionService {
         completedAt,
         durationMs,
       });
+      await this.emitExecuted(em, tenant, agent.id, execution.id, status, output);
       return repo.findOneByOrFail({ id: execution.id });
     });
+  }
+
+  private async failAfterCrash(tenant: TenantRecord, execution: ExecutionEntity): Promise<ExecutionEntity> {
+    return this.db.run(tenant, async (em) => {
+      await em.getRepository(ExecutionEntity).update(
+        { id: execution.id },
+        { status: 'failed', error: 'Internal error during the execution', completedAt: new Date() },
+      );
+      await this.emitExecuted(em, tenant, execution.agentId, execution.id, 'failed', null);
+      return em.getRepository(ExecutionEntity).findOneByOrFail({ id: execution.id });
+    });
+  }
+
+  /** `agent.executed` carries exactly the reference's fields; `status` is the execution's. */
+  private emitExecuted(em: EntityManager, tenant: TenantRecord, agentId: string, executionId: string, status: ExecutionStatus, output: string | null) {
+    return this.events.emit(em, tenant, 'agent.executed', { agent_id: agentId, execution_id: executionId, status, result: output });
   }
 }
 
@@ -421,8 +443,11 @@ export function buildMessages(
   task: string,
   context: Record<string, unknown>,
   recalled: { task: string; output: string | null; outcome: string }[],
+  examples: LearnedExample[] = [],
 ): LlmMessage[] {
   const system = [agent.systemPrompt ?? `You are ${agent.name}, ${agent.role}.`];
+  // What training learned (bounded in count and characters), before the episodes recalled for this task.
+  system.push(...learnedExamplesBlock(examples));
   if (recalled.length > 0) {
     system.push(
       'Relevant earlier episodes of yours:',

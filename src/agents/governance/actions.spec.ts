@@ -148,11 +148,15 @@ describe('ActionRegistry', () => {
 
 describe('builtInActions', () => {
   const registry = new ActionRegistry(
-    builtInActions({ recall: async () => [], http: { allowPrivate: false, requireHttps: true, lookup: async () => [{ address: '10.0.0.1', family: 4 }] } }),
+    builtInActions({
+      recall: async () => [],
+      http: { allowPrivate: false, requireHttps: true, lookup: async () => [{ address: '10.0.0.1', family: 4 }] },
+      emitEvent: async () => ({ event_id: 'e', deliveries: 0 }),
+    }),
   );
 
   it('registers the issue 3 actions with their complexities', () => {
-    expect(registry.list().map((action) => action.name)).toEqual(['summarize', 'draft', 'memory_search', 'http_request']);
+    expect(registry.list().map((action) => action.name)).toEqual(['summarize', 'draft', 'memory_search', 'http_request', 'send_webhook_event']);
     expect(registry.complexity('summarize', {})).toBe(1);
     expect(registry.complexity('draft', {})).toBe(2);
     expect(registry.complexity('memory_search', {})).toBe(1);
@@ -160,6 +164,7 @@ describe('builtInActions', () => {
     expect(registry.complexity('http_request', { url: 'https://example.com', method: 'GET' })).toBe(1);
     expect(registry.complexity('http_request', { url: 'https://example.com', method: 'POST' })).toBe(3);
     expect(registry.complexity('http_request', { url: 'https://example.com', method: 'DELETE' })).toBe(3);
+    expect(registry.complexity('send_webhook_event', { name: 'x' })).toBe(3);
   });
 
   it('gives each a tool spec a model can use', () => {
@@ -168,9 +173,5 @@ describe('builtInActions', () => {
       expect(spec.parameters).toMatchObject({ type: 'object', properties: expect.any(Object), required: expect.any(Array) });
       expect(JSON.parse(JSON.stringify(spec.parameters))).toEqual(spec.parameters);
     }
-  });
-
-  it('does not ship send_webhook_event yet', () => {
-    expect(registry.has('send_webhook_event')).toBe(false);
   });
 });
