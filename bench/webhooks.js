@@ -51,11 +51,11 @@ function authed(token) {
   return { headers: { authorization: `Bearer ${token}` } };
 }
 
-/** PATCH /api/agents/{id} under load: every request is one agent.updated event. */
-async function measureUpdates(server, tenant, agentId, settings, title) {
+/** PATCH /api/agents/{id} under load, one agent per connection: every request is one agent.updated event. */
+async function measureUpdates(server, tenant, agentIds, settings, title) {
   const options = {
     method: 'PATCH',
-    path: `/api/agents/${agentId}`,
+    paths: agentIds.map((id) => `/api/agents/${id}`),
     body: { description: 'benchmark update' },
     token: tenant.token,
     connections: settings.connections,
@@ -66,6 +66,10 @@ async function measureUpdates(server, tenant, agentId, settings, title) {
   const load = await loadRequest(server.url, { ...options, durationSeconds: settings.durationSeconds, title });
   console.log(`  ${round(load.requestsPerSecond)} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`);
   return load;
+}
+
+function mean(a, b) {
+  return (a + b) / 2;
 }
 
 async function pendingDeliveries(db) {
@@ -81,31 +85,52 @@ async function main() {
     // 1. Worker off: the emitting request's cost alone (the deliveries pile up in the outbox).
     const writer = await startAtom(settings, db, false);
     let tenant;
-    let agentId;
+    let agentIds;
     let without;
     let withSubscription;
+    let withoutAgain;
     try {
       const api = new AtomApi(writer.url, SECRETS.platformKey);
       tenant = await provisionTenant(api, 1, { login: true });
-      const agent = await expectStatus(
-        requestJson(writer.url, 'POST', '/api/agents', { ...authed(tenant.token), body: { name: 'Bench agent', role: 'Benchmark' } }),
-        201,
-        'create agent',
-      );
-      agentId = agent.data.id;
-      without = await measureUpdates(writer, tenant, agentId, settings, 'PATCH agent, no subscription');
+      agentIds = [];
+      for (let i = 0; i < settings.connections; i++) {
+        const agent = await expectStatus(
+          requestJson(writer.url, 'POST', '/api/agents', { ...authed(tenant.token), body: { name: `Bench agent ${i}`, role: 'Benchmark' } }),
+          201,
+          'create agent',
+        );
+        agentIds.push(agent.data.id);
+      }
+      without = await measureUpdates(writer, tenant, agentIds, settings, 'PATCH agent, no subscription');
       await expectStatus(
         requestJson(writer.url, 'POST', '/api/webhooks', { ...authed(tenant.token), body: { url: receiver.url, events: ['agent.updated'] } }),
         201,
         'subscribe',
       );
-      withSubscription = await measureUpdates(writer, tenant, agentId, settings, 'PATCH agent, 1 subscription (outbox insert)');
-      for (const load of [without, withSubscription]) problems.push(...problemsOf(load));
+      withSubscription = await measureUpdates(writer, tenant, agentIds, settings, 'PATCH agent, 1 subscription (outbox insert)');
+      // The baseline again (the subscription disabled: nothing is written), to tell drift of the machine from the insert's cost.
+      const [subscription] = (await expectStatus(requestJson(writer.url, 'GET', '/api/webhooks', authed(tenant.token)), 200, 'list webhooks')).data;
+      await expectStatus(
+        requestJson(writer.url, 'PATCH', `/api/webhooks/${subscription.id}`, { ...authed(tenant.token), body: { active: false } }),
+        200,
+        'disable subscription',
+      );
+      withoutAgain = await measureUpdates(writer, tenant, agentIds, settings, 'PATCH agent, subscription disabled (baseline again)');
+      for (const load of [without, withSubscription, withoutAgain]) problems.push(...problemsOf(load));
     } finally {
       await writer.stop();
     }
 
-    // 2. Worker on, nothing else running: how fast one process empties the outbox.
+    // 2. Worker on, nothing else running: how fast one process empties the outbox. The deliveries of the
+    // disabled subscription were failed when it was disabled; re-enable it and put them back in the queue.
+    await withClient(db.url, async (client) => {
+      await client.query(`UPDATE "${tenant.schema}".webhooks SET active = true, disabled_reason = NULL`);
+      await client.query(`UPDATE "${tenant.schema}".webhook_deliveries SET status = 'pending', next_attempt_at = now()`);
+      await client.query(
+        `INSERT INTO public.webhook_queue (delivery_id, tenant_id) SELECT id, $1 FROM "${tenant.schema}".webhook_deliveries ON CONFLICT DO NOTHING`,
+        [tenant.id],
+      );
+    });
     const backlog = await pendingDeliveries(db);
     console.log(`- delivering the backlog: ${backlog} deliveries, one process, receiver answers 204`);
     const startedAt = performance.now();
@@ -129,9 +154,12 @@ async function main() {
       emit: {
         withoutSubscription: without,
         withSubscription,
-        p50AddedMs: round(withSubscription.latencyMs.p50 - without.latencyMs.p50, 2),
-        p99AddedMs: round(withSubscription.latencyMs.p99 - without.latencyMs.p99, 2),
-        requestsPerSecondRatio: round(withSubscription.requestsPerSecond / without.requestsPerSecond, 3),
+        withoutSubscriptionAgain: withoutAgain,
+        // Against the mean of the two baselines, which bracket the measured run.
+        p50AddedMs: round(withSubscription.latencyMs.p50 - mean(without.latencyMs.p50, withoutAgain.latencyMs.p50), 2),
+        p99AddedMs: round(withSubscription.latencyMs.p99 - mean(without.latencyMs.p99, withoutAgain.latencyMs.p99), 2),
+        requestsPerSecondRatio: round(withSubscription.requestsPerSecond / mean(without.requestsPerSecond, withoutAgain.requestsPerSecond), 3),
+        baselineDriftPercent: round((withoutAgain.requestsPerSecond / without.requestsPerSecond - 1) * 100, 1),
       },
       delivery: {
         deliveries: backlog,
@@ -143,9 +171,10 @@ async function main() {
     };
     await writeJson(RESULTS_FILE, report);
     console.log('\nWebhooks');
-    console.log(`  emitting request (PATCH /api/agents/{id}), p50/p99 ms: ${without.latencyMs.p50}/${without.latencyMs.p99} without a subscription, ` +
-      `${withSubscription.latencyMs.p50}/${withSubscription.latencyMs.p99} with one (added ${report.emit.p50AddedMs}/${report.emit.p99AddedMs}); ` +
-      `req/s ratio ${report.emit.requestsPerSecondRatio}`);
+    console.log(`  emitting request (PATCH /api/agents/{id}), p50/p99 ms: ${without.latencyMs.p50}/${without.latencyMs.p99} and ` +
+      `${withoutAgain.latencyMs.p50}/${withoutAgain.latencyMs.p99} without a delivery to write, ` +
+      `${withSubscription.latencyMs.p50}/${withSubscription.latencyMs.p99} with one (added ${report.emit.p50AddedMs}/${report.emit.p99AddedMs} ` +
+      `vs their mean); req/s ratio ${report.emit.requestsPerSecondRatio} (the two baselines differ by ${report.emit.baselineDriftPercent}%)`);
     console.log(`  delivery by one process: ${report.delivery.eventsPerSecond} events/s (${receiver.state.count} deliveries; ` +
       `${report.delivery.includingStartupSeconds} s including the process start)`);
     if (problems.length) console.log(`  PROBLEMS: ${problems.join('; ')}`);

@@ -56,16 +56,24 @@ async function loadGet(baseUrl, { path, token, durationSeconds, connections, tit
   return summarizeResult(await autocannon(options));
 }
 
-/** One autocannon run of `method path` with a JSON body (webhooks.js: the request that emits an event). */
-async function loadRequest(baseUrl, { method, path, body, token, durationSeconds, connections, title }) {
+/**
+ * One autocannon run of `method` with a JSON body (webhooks.js: the request that emits an event). Each
+ * connection keeps to one of `paths` (connection i: paths[i % n]), so writes to different rows do not
+ * queue behind one row lock.
+ */
+async function loadRequest(baseUrl, { method, paths, body, token, durationSeconds, connections, title }) {
+  const headers = { ...bearer(token), 'content-type': 'application/json' };
+  const payload = JSON.stringify(body);
+  let nextClient = 0;
   const options = {
-    url: `${baseUrl}${path}`,
+    url: `${baseUrl}${paths[0]}`,
     method,
-    body: JSON.stringify(body),
+    body: payload,
     connections,
     duration: durationSeconds,
     title,
-    headers: { ...bearer(token), 'content-type': 'application/json' },
+    headers,
+    setupClient: (client) => client.setRequests([{ method, path: paths[nextClient++ % paths.length], body: payload, headers }]),
   };
   return summarizeResult(await autocannon(options));
 }
