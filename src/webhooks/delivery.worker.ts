@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../common/secret-box';
 import { DestinationRefusedError } from '../common/net/destination-guard';
-import { pinnedPost } from '../common/net/pinned-request';
+import { pinnedRequest } from '../common/net/pinned-request';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { TenantDb } from '../database/tenant-db';
 import { schemaForSlug } from '../tenancy/slug';
@@ -215,7 +215,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     }
     const timestamp = Math.floor(Date.now() / 1000);
     try {
-      const response = await pinnedPost(attempt.url, {
+      const response = await pinnedRequest(attempt.url, {
+        method: 'POST',
         allowPrivate: this.config.allowPrivateDestinations,
         requireHttps: this.config.nodeEnv === 'production',
         timeoutMs: this.config.webhooks.timeoutMs,
@@ -230,9 +231,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         },
       });
       const retryAfter = response.headers['retry-after'];
-      return { kind: 'response', status: response.status, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, bodySnippet: response.body };
+      return {
+        kind: 'response',
+        status: response.status,
+        retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        bodySnippet: response.body.toString('utf8'),
+      };
     } catch (error) {
-      const message = error instanceof DestinationRefusedError ? error.message : `network: ${(error as Error).message}`;
+      const message = error instanceof DestinationRefusedError ? error.message : (error as Error).message;
       return { kind: 'error', message };
     }
   }

@@ -7,13 +7,11 @@ import { blockedAddressReason, parseIPv4, parseIPv6 } from './ip-address';
  * cloud metadata endpoint and the credentials behind it.
  *
  * DNS rebinding: a name can resolve to a public address when it is checked and to 127.0.0.1 a second
- * later. So the check is not a property of a stored URL: it runs when the URL is accepted (so a user
- * hears about a bad one at once) AND again right before every connection attempt, each retry
- * included; a caller must call assertPublicDestination before each attempt, never cache its verdict.
- * The window left is the few milliseconds between this lookup and the HTTP client's own; closing it
- * entirely means connecting to the returned `addresses` (pinning), which global fetch cannot do
- * without undici's Agent (a dependency we do not take yet). Redirects are a second way around the
- * check: callers must not follow them (fetch with `redirect: 'manual'`).
+ * later. So the check is not a property of a stored URL: assertPublicDestination runs when a URL is
+ * accepted (so a user hears about a bad one at once), and every connection goes through
+ * pinned-request.ts, whose check runs inside the socket's own DNS lookup: the address checked is the
+ * address connected to, on every attempt. Redirects are a second way around the check: callers must
+ * not follow them (pinnedRequest never does).
  */
 
 export type DestinationRefusal =

@@ -1,10 +1,7 @@
-import {
-  assertPublicDestination,
-  checkDestinationUrl,
-  DestinationRefusedError,
-  type HostLookup,
-} from '../../../common/net/destination-guard';
-import type { ActionContext, ActionDefinition } from '../actions';
+import { checkDestinationUrl, type HostLookup } from '../../../common/net/destination-guard';
+import { pinnedRequest, PinnedRequestError } from '../../../common/net/pinned-request';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ActionDefinition } from '../actions';
 import type { Complexity } from '../complexity';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -24,7 +21,6 @@ export interface HttpRequestOptions {
   lookup?: HostLookup;
   timeoutMs?: number;
   maxResponseBytes?: number;
-  fetch?: typeof fetch;
 }
 
 export interface HttpResponseResult {
@@ -96,61 +92,19 @@ function requestBody(method: HttpMethod, body: HttpRequestArgs['body'], headers:
   return text;
 }
 
-/** Reads at most `limit` bytes, then stops the download: a huge (or endless) body costs no more than the cap. */
-async function readCapped(response: Response, limit: number): Promise<{ bytes: Buffer; truncated: boolean }> {
-  if (!response.body) return { bytes: Buffer.alloc(0), truncated: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (size + value.byteLength > limit) {
-        chunks.push(value.subarray(0, limit - size));
-        size = limit;
-        truncated = true;
-        break;
-      }
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    if (truncated) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
-  return { bytes: Buffer.concat(chunks, size), truncated };
-}
-
-function safeHeaders(headers: Headers): Record<string, string> {
+function safeHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const name of SAFE_RESPONSE_HEADERS) {
-    const value = headers.get(name);
-    if (value !== null) picked[name] = value;
+    const value = headers[name];
+    if (value !== undefined) picked[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return picked;
 }
 
-/** The promise, or a rejection as soon as the signal aborts (the work itself cannot be cancelled: dns.lookup). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
-      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
-    );
-  });
-}
-
-function describeFailure(error: unknown, host: string, timeoutMs: number, ctx: ActionContext, timeout: AbortSignal): Error {
-  if (ctx.signal?.aborted) return new Error(`http_request to ${host} was cancelled`);
-  if (timeout.aborted) return new Error(`http_request to ${host} timed out after ${timeoutMs} ms`);
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error).message;
-  return new Error(`http_request to ${host} failed: ${detail}`);
+function describeFailure(error: PinnedRequestError, host: string, timeoutMs: number): Error {
+  if (error.code === 'aborted') return new Error(`http_request to ${host} was cancelled`);
+  if (error.code === 'timeout') return new Error(`http_request to ${host} timed out after ${timeoutMs} ms`);
+  return new Error(`http_request to ${host} failed: ${error.message}`);
 }
 
 /**
@@ -163,7 +117,6 @@ function describeFailure(error: unknown, host: string, timeoutMs: number, ctx: A
 export function httpRequestAction(options: HttpRequestOptions): ActionDefinition<HttpRequestArgs> {
   const timeoutMs = options.timeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
   const maxBytes = options.maxResponseBytes ?? HTTP_RESPONSE_MAX_BYTES;
-  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
 
   return {
     name: 'http_request',
@@ -192,18 +145,25 @@ export function httpRequestAction(options: HttpRequestOptions): ActionDefinition
         return { simulated: true, method, url: url.href, header_names: [...headers.keys()], body_bytes: body ? Buffer.byteLength(body) : 0 };
       }
 
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout;
+      if (ctx.signal?.aborted) throw new Error(`http_request to ${url.host} was cancelled`);
       try {
-        // Right before connecting, every time: a name that resolved to a public address may not any more.
-        // Inside the timeout: a resolver that never answers must not hold the execution.
-        await abortable(assertPublicDestination(url.href, options), signal);
-        const response = await doFetch(url, { method, headers, body, redirect: 'manual', signal });
-        const { bytes, truncated } = await readCapped(response, maxBytes);
-        return { status: response.status, headers: safeHeaders(response.headers), body: new TextDecoder().decode(bytes), truncated };
+        // The destination is checked inside the connection's own DNS lookup, on every call: a name that
+        // resolved to a public address may not any more, and there is no second resolution to race.
+        const response = await pinnedRequest(url.href, {
+          method,
+          headers: Object.fromEntries(headers.entries()),
+          body,
+          timeoutMs,
+          maxResponseBytes: maxBytes,
+          allowPrivate: options.allowPrivate,
+          requireHttps: options.requireHttps,
+          lookup: options.lookup,
+          signal: ctx.signal,
+        });
+        return { status: response.status, headers: safeHeaders(response.headers), body: new TextDecoder().decode(response.body), truncated: response.truncated };
       } catch (error) {
-        if (error instanceof DestinationRefusedError) throw error;
-        throw describeFailure(error, url.host, timeoutMs, ctx, timeout);
+        if (error instanceof PinnedRequestError) throw describeFailure(error, url.host, timeoutMs);
+        throw error;
       }
     },
   };
