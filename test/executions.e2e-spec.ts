@@ -127,9 +127,13 @@ describe('Agent execution on the local engine', () => {
       `INSERT INTO ${schema}.executions (id, agent_id, episode_id, status, task) VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'running', 'x') RETURNING id`,
       [id],
     );
+    // A subscriber (written directly: its URL is never called here) hears about it as about any finished execution.
+    await sql(`INSERT INTO ${schema}.webhooks (url, events, secret_encrypted) VALUES ('https://hooks.example.com/x', '{agent.executed}', 'v1.x.y.z')`);
     await t.app.get(ExecutionRecovery).onApplicationBootstrap();
     const res = await t.http.get(`/api/agents/${id}/executions/${stuck}`).set('Authorization', auth);
     expect(res.body.data).toMatchObject({ status: 'failed', error: 'Interrupted: the server stopped during the execution' });
+    const [delivery] = await sql(`SELECT body FROM ${schema}.webhook_deliveries WHERE event = 'agent.executed'`);
+    expect(JSON.parse(delivery.body).data).toEqual({ agent_id: id, execution_id: stuck, status: 'failed', result: null });
   });
 });
 
