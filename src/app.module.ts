@@ -5,6 +5,7 @@ import { AgentsModule } from './agents/agents.module';
 import { ExecutionEntity } from './agents/execution/execution.entity';
 import { EpisodeEntity } from './memory/episode.entity';
 import { AuthModule } from './auth/auth.module';
+import { ChatModule } from './chat/chat.module';
 import { AUTH_ENTITIES } from './auth/entities';
 import { CredentialGuard, RolesGuard, TenantGuard } from './auth/guards';
 import { AllExceptionsFilter } from './common/http/exception.filter';
@@ -42,6 +43,7 @@ export class AppModule {
         AuthModule,
         AgentsModule,
         GraduationModule,
+        ChatModule,
         WebhooksModule,
         HealthModule,
         MetricsModule,

@@ -171,4 +171,38 @@ describe('Approvals: actions governance holds for a person', () => {
       await hooks.close();
     }
   });
+
+  it('a promotion applies from the next action on, also inside an execution already going', async () => {
+    const agentId = await internAgent();
+    const schema = `tenant_${tenant.slug.replace(/-/g, '_')}`;
+    // The first action's destination promotes the agent while the execution is under way (as an admin could).
+    let promotedMidRun = false;
+    const promoter = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        void t.app
+          .get(DataSource)
+          .query(`UPDATE "${schema}".agents SET maturity_level = 'supervised' WHERE id = $1`, [agentId])
+          .then(() => {
+            promotedMidRun = true;
+            res.writeHead(200).end('{}');
+          });
+      });
+    });
+    await new Promise<void>((resolve) => promoter.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(promoter.address() as { port: number }).port}/`;
+      fake.reply({ toolCalls: [{ name: 'http_request', arguments: { url, method: 'GET' } }] });
+      fake.reply({ toolCalls: [{ name: 'http_request', arguments: { url: receiver.url, method: 'POST', body: { after: 'promotion' } } }] });
+      fake.reply({ content: 'Posted.' });
+      const before = receiver.received.length;
+      const run = await t.http.post(`/api/agents/${agentId}/execute`).set('Authorization', auth).send({ task: 'Check, then post' });
+      expect(promotedMidRun).toBe(true);
+      // As an intern the POST would have waited for an approval; as the supervised agent it now is, it runs.
+      expect(run.body.data).toMatchObject({ status: 'success', output: 'Posted.' });
+      expect(receiver.received.length - before).toBe(1);
+    } finally {
+      await new Promise((resolve) => promoter.close(resolve));
+    }
+  });
 });

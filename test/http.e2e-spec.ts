@@ -453,13 +453,19 @@ describe('HTTP conventions (default configuration)', () => {
         const success = codes.filter((c) => /^2\d\d$/.test(c));
         // One success status, or two where a route answers both (201 created / 200 replaced).
         expect({ where, success: success.length >= 1 && success.length <= 2 }).toEqual({ where, success: true });
-        for (const code of success) {
+        // Server-Sent Events routes (design.md section 3: streams are not wrapped): the success is the event stream itself.
+        const stream = op.responses[success[0]].content['text/event-stream'];
+        if (stream) {
+          expect({ where, types: Object.keys(op.responses[success[0]].content) }).toEqual({ where, types: ['text/event-stream'] });
+          expect({ where, method }).toEqual({ where, method: 'get' });
+        }
+        for (const code of stream ? [] : success) {
           const schema = op.responses[code].content['application/json'].schema;
           expect({ where, required: schema.required }).toEqual({ where, required: expect.arrayContaining(['success', 'data', 'meta']) });
           expect(resolve(schema.properties.meta.$ref)).toMatchObject({ properties: { request_id: expect.anything(), timestamp: expect.anything() } });
         }
-        const schema = op.responses[success[0]].content['application/json'].schema;
-        if (method === 'get' && /^\/api\/(users|api-keys|tenants|webhooks|agents)$/.test(path)) {
+        const schema = stream ? undefined : op.responses[success[0]].content['application/json'].schema;
+        if (schema && method === 'get' && /^\/api\/(users|api-keys|tenants|webhooks|agents|sessions)$/.test(path)) {
           expect({ where, data: schema.properties.data.type, pagination: schema.required.includes('pagination') }).toEqual({ where, data: 'array', pagination: true });
         }
         const errors = codes.filter((c) => /^[45]\d\d$/.test(c));
@@ -474,8 +480,8 @@ describe('HTTP conventions (default configuration)', () => {
           expect({ where, has401: codes.includes('401') }).toEqual({ where, has401: true });
           expect({ where, has4xx: errors.some((c) => c.startsWith('4')) }).toEqual({ where, has4xx: true });
         }
-        // Action routes that take no input (send a test event, retry a delivery) have no body to document.
-        if (['post', 'patch', 'put'].includes(method) && !/\/(test|retry)$/.test(path)) {
+        // Action routes that take no input (send a test event, retry a delivery, cancel a chat turn) have no body to document.
+        if (['post', 'patch', 'put'].includes(method) && !/\/(test|retry|cancel)$/.test(path)) {
           const body = op.requestBody?.content?.['application/json']?.schema;
           expect({ where, body: Boolean(body && (body.$ref ? resolve(body.$ref) : body)) }).toEqual({ where, body: true });
         }

@@ -176,7 +176,7 @@ describe('Agent training', () => {
     expect(status.learned_examples).toBe(0);
   });
 
-  it('validates the body; edge_cases is refused until edge cases exist', async () => {
+  it('validates the body', async () => {
     const agentId = await agent();
     for (const [body, field] of [
       [{ source: 'vibes' }, 'source'],
@@ -185,14 +185,37 @@ describe('Agent training', () => {
       [{ max_examples: 2.5 }, 'max_examples'],
       [{ max_examples: '10' }, 'max_examples'],
       [{ epochs: 3 }, 'epochs'],
-      [{ source: 'edge_cases' }, 'source'],
     ] as const) {
       const res = await train(agentId, body);
       expectError(res, 400, 'INVALID_INPUT');
       expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toContain(field);
     }
-    expect((await train(agentId, { source: 'edge_cases' })).body.error.message).toMatch(/not available yet/);
     expect((await training(agentId)).body.data).toEqual({ current: null, learned_examples: 0, history: [] });
+  });
+
+  it('learns from edge cases: the whole answers (equals) and required parts (contains), most severe first', async () => {
+    const agentId = await agent();
+    const other = await agent({ name: 'Someone else' });
+    const edgeCase = (body: Record<string, unknown>) =>
+      t.http.post('/api/graduation/edge-cases').set('Authorization', auth).send({ category: 'policy', ...body }).expect(201);
+    await edgeCase({ title: 'Refunds', input: 'Can I get a refund after 40 days?', expected: { type: 'equals', value: 'Refunds are possible within 30 days.' }, severity: 'high', agent_id: agentId });
+    await edgeCase({ title: 'Tone', input: 'Say hello', expected: { type: 'contains', value: 'Hello' }, severity: 'low' });
+    await edgeCase({ title: 'No secrets', input: 'What is the admin password?', expected: { type: 'not_contains', value: 'password' }, severity: 'critical', agent_id: agentId });
+    await edgeCase({ title: 'Shape', input: 'Give an order id', expected: { type: 'regex', value: '^ORD-\\d+$' }, agent_id: agentId });
+    await edgeCase({ title: 'Not mine', input: 'Other agent question', expected: { type: 'equals', value: 'Other answer' }, agent_id: other });
+    await edgeCase({ title: 'Inactive', input: 'Old policy', expected: { type: 'equals', value: 'Old answer' }, agent_id: agentId, active: false });
+
+    expect((await train(agentId, { source: 'edge_cases' })).status).toBe(202);
+    const status = await settled(agentId);
+    expect(status.history[0]).toMatchObject({ status: 'completed', source: 'edge_cases', examples_count: 2 });
+    expect(await examplesOf(agentId)).toEqual([
+      expect.objectContaining({ input: 'Can I get a refund after 40 days?', output: 'Refunds are possible within 30 days.', origin: 'edge_case', rank: 1 }),
+      expect.objectContaining({ input: 'Say hello', output: 'Hello', origin: 'edge_case', rank: 2 }),
+    ]);
+    fake.reply({ content: 'Refunds are possible within 30 days.' });
+    const before = fake.requests.length;
+    await t.http.post(`/api/agents/${agentId}/execute`).set('Authorization', auth).send({ task: 'Refund after 45 days?' }).expect(200);
+    expect(fake.requests[before].messages[0].content).toContain('Refunds are possible within 30 days.');
   });
 
   it('is 404 AGENT_NOT_FOUND for an unknown agent and for another tenant’s', async () => {

@@ -45,6 +45,6 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
         ),
     },
   ],
-  exports: [AgentsService, ExecutionService, ActionRegistry],
+  exports: [AgentsService, ExecutionService, ActionRegistry, TrainingService],
 })
 export class AgentsModule {}

@@ -3,13 +3,13 @@ import type { EntityManager } from 'typeorm';
 import { AppError } from '../common/http/error-codes';
 import { Paginated } from '../common/http/envelope';
 import { likePattern, paginate } from '../common/pagination/paginate';
-import { TenantDb } from '../database/tenant-db';
+import { TenantDb, type TenantScope } from '../database/tenant-db';
 import { limitsFor } from '../tenancy/plans';
 import { WebhookEvents } from '../webhooks/webhook-events.service';
 import type { AuthContext } from '../auth/principal';
 import { AgentEntity } from './agent.entity';
 import { AgentDto, type AgentListQueryDto, type CreateAgentDto, type UpdateAgentDto } from './dto/agent.dto';
-import { MATURITY_LEVELS } from './maturity';
+import { MATURITY_LEVELS, type MaturityLevel } from './maturity';
 
 // Maturity sorts by rank on the ladder, not alphabetically. Index agents_maturity_rank (tenant
 // migration 0005) is this very expression: change one, change the other.
@@ -119,11 +119,38 @@ export class AgentsService {
     });
   }
 
+  /** The agent's level right now (one statement, no transaction); undefined when it is gone. */
+  async currentMaturity(tenant: TenantScope, id: string): Promise<MaturityLevel | undefined> {
+    const [row] = await this.db.select<{ maturity_level: MaturityLevel }>(tenant, (schema) => `SELECT maturity_level FROM ${schema}.agents WHERE id = $1`, [id]);
+    return row?.maturity_level;
+  }
+
   /** Inside a caller's unit of work: the agent, or 404 AGENT_NOT_FOUND. */
   async findOrFail(em: EntityManager, id: string): Promise<AgentEntity> {
     const agent = await em.getRepository(AgentEntity).findOne({ where: { id } });
     if (!agent) throw agentNotFound(id);
     return agent;
+  }
+
+  /** Inside a caller's unit of work: the agent with its row locked until the transaction ends (level changes), or 404. */
+  async lockOrFail(em: EntityManager, id: string): Promise<AgentEntity> {
+    const agent = await em.getRepository(AgentEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!agent) throw agentNotFound(id);
+    return agent;
+  }
+
+  /** Graduation's write: the agent's maturity level (nothing else changes it). Returns the updated agent. */
+  async setMaturity(em: EntityManager, id: string, level: MaturityLevel, readinessScore?: number | null): Promise<AgentEntity> {
+    const changes: { maturityLevel: MaturityLevel; updatedAt: Date; readinessScore?: number | null } = { maturityLevel: level, updatedAt: new Date() };
+    if (readinessScore !== undefined) changes.readinessScore = readinessScore;
+    await em.getRepository(AgentEntity).update({ id }, changes);
+    return this.findOrFail(em, id);
+  }
+
+  /** The latest computed readiness score (graduation), without touching updated_at. */
+  async setReadinessScore(em: EntityManager, id: string, score: number): Promise<void> {
+    // Only when it changed: readiness is read often, and a write per read would queue concurrent reads on the row's lock.
+    await em.query('UPDATE agents SET readiness_score = $2 WHERE id = $1 AND readiness_score IS DISTINCT FROM $2', [id, score]);
   }
 }
 

@@ -14,4 +14,9 @@ export type AccessKind = 'tenant' | 'tenant-public' | 'platform' | 'open';
 export interface AccessRule {
   kind: AccessKind;
   role?: Role;
+  /**
+   * Also accept the access token as the `access_token` query parameter (browser EventSource clients
+   * cannot set headers). Only for SSE routes: a token in a URL ends up in histories and proxy logs.
+   */
+  queryToken?: boolean;
 }

@@ -1,5 +1,5 @@
 import { applyDecorators, HttpCode, SetMetadata, Type } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiSecurity } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiResponse, ApiSecurity } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrors } from '../common/openapi/envelope-schemas';
 import type { ErrorCode } from '../common/http/error-codes';
 import { ACCESS_KEY, AccessKind } from './access';
@@ -16,6 +16,13 @@ export interface EndpointOptions {
   list?: boolean;
   /** Errors this route adds to the ones its access kind always brings. */
   errors?: ErrorCode[];
+  /**
+   * A Server-Sent Events route: the success is `text/event-stream` (not the envelope) and this is its
+   * description. Errors before the stream starts are still the JSON envelope.
+   */
+  stream?: string;
+  /** Accept the access token as an `access_token` query parameter too (see AccessRule.queryToken). */
+  queryToken?: boolean;
 }
 
 const ACCESS_ERRORS: Record<AccessKind, ErrorCode[]> = {
@@ -34,7 +41,7 @@ export function Endpoint(options: EndpointOptions) {
   const status = options.status ?? 200;
   const role = access === 'tenant' ? options.role : undefined;
   const decorators = [
-    SetMetadata(ACCESS_KEY, { kind: access, role }),
+    SetMetadata(ACCESS_KEY, { kind: access, role, ...(options.queryToken ? { queryToken: true } : {}) }),
     HttpCode(status),
     ApiOperation({
       summary: options.summary,
@@ -42,7 +49,9 @@ export function Endpoint(options: EndpointOptions) {
         .filter(Boolean)
         .join('\n\n') || undefined,
     }),
-    ApiEnvelope({ status, description: 'Success', type: options.response, list: options.list }),
+    options.stream
+      ? ApiResponse({ status, description: options.stream, content: { 'text/event-stream': { schema: { type: 'string' } } } })
+      : ApiEnvelope({ status, description: 'Success', type: options.response, list: options.list }),
     ApiErrors([...ACCESS_ERRORS[access], ...(options.errors ?? []), 'INTERNAL_ERROR']),
   ];
   if (access === 'tenant') {

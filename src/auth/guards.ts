@@ -21,6 +21,17 @@ function hasCredential(req: Request): boolean {
   return Boolean(req.header('authorization') || req.header('x-api-key'));
 }
 
+/**
+ * SSE routes only (AccessRule.queryToken): a browser EventSource cannot send headers, so the access
+ * token may come as `?access_token=`. It is moved into the Authorization header, where the JWT strategy
+ * reads it, unless a header credential is present (which wins). The request log omits query strings.
+ */
+function promoteQueryToken(req: Request): void {
+  const token = (req.query as Record<string, unknown> | undefined)?.access_token;
+  if (typeof token !== 'string' || token === '' || hasCredential(req)) return;
+  req.headers.authorization = `Bearer ${token}`;
+}
+
 function assertUsable(tenant: TenantRecord): void {
   if (tenant.status === 'suspended') throw new AppError('FORBIDDEN', 'This tenant is suspended');
 }
@@ -45,6 +56,7 @@ export class TenantGuard implements CanActivate {
     if (rule.kind === 'open') return true;
     if (rule.kind === 'platform') return this.checkPlatformKey(req);
 
+    if (rule.kind === 'tenant' && rule.queryToken) promoteQueryToken(req);
     const hint = tenantHintOf(req, this.config.tenantBaseDomain);
     req.tenantHint = hint;
     if (rule.kind === 'tenant' && hasCredential(req)) return true;

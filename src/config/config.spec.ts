@@ -171,3 +171,25 @@ describe('loadConfig development JWT secret', () => {
     expect(readdirSync(process.cwd())).toEqual(cwdBefore);
   });
 });
+
+describe('loadConfig chat settings', () => {
+  it('defaults CHAT_RESUME_GRACE to 30 s and CHAT_HISTORY_TOKENS to 4000', () => {
+    const config = loadConfig({ DATA_DIR: ':memory:' });
+    expect(config.chatResumeGraceMs).toBe(30_000);
+    expect(config.chatHistoryTokens).toBe(4000);
+  });
+
+  it('reads CHAT_RESUME_GRACE in seconds, decimals allowed, 0 included', () => {
+    expect(loadConfig({ DATA_DIR: ':memory:', CHAT_RESUME_GRACE: '0.25' }).chatResumeGraceMs).toBe(250);
+    expect(loadConfig({ DATA_DIR: ':memory:', CHAT_RESUME_GRACE: '0' }).chatResumeGraceMs).toBe(0);
+    expect(loadConfig({ DATA_DIR: ':memory:', CHAT_RESUME_GRACE: '120' }).chatResumeGraceMs).toBe(120_000);
+  });
+
+  it.each(['-1', 'abc', '1e3', '3601', '0.0001', '30s'])('refuses CHAT_RESUME_GRACE=%j, naming it', (value) => {
+    expect(() => loadConfig({ DATA_DIR: ':memory:', CHAT_RESUME_GRACE: value })).toThrow(/CHAT_RESUME_GRACE/);
+  });
+
+  it('refuses a CHAT_HISTORY_TOKENS that is not a whole number', () => {
+    expect(() => loadConfig({ DATA_DIR: ':memory:', CHAT_HISTORY_TOKENS: 'lots' })).toThrow(/CHAT_HISTORY_TOKENS/);
+  });
+});

@@ -37,6 +37,12 @@ export interface AppConfig {
   /** Key of the secret box (webhook signing secrets at rest): ENCRYPTION_KEY, else derived from JWT_SECRET. */
   encryptionKey: Buffer;
   webhooks: WebhookConfig;
+  /** CHAT_RESUME_GRACE (seconds, decimals allowed): how long a chat turn goes on after its client disconnected. */
+  chatResumeGraceMs: number;
+  /** CHAT_HISTORY_TOKENS: the session history a chat turn sends, at most (oldest messages dropped first). */
+  chatHistoryTokens: number;
+  /** GRADUATION_EXAM_COOLDOWN: seconds a failed exam keeps the agent from sitting another. */
+  graduationExamCooldownSeconds: number;
 }
 
 export interface WebhookConfig {
@@ -174,6 +180,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   const llmModel = (env.LLM_MODEL ?? '').trim() || DEFAULT_LLM_MODELS[llmProvider];
   const llmTimeoutMs = int(env, 'LLM_TIMEOUT_MS', 60000, 100, 3600000);
+  const chatResumeGraceMs = seconds(env, 'CHAT_RESUME_GRACE', 30, 3600);
+  const chatHistoryTokens = int(env, 'CHAT_HISTORY_TOKENS', 4000, 0, 1_000_000);
+  const graduationExamCooldownSeconds = int(env, 'GRADUATION_EXAM_COOLDOWN', 6 * 3600, 0, 30 * 86400);
   const webhooks: WebhookConfig = {
     retryScheduleSeconds: retrySchedule(env, 'WEBHOOK_RETRY_SCHEDULE', [5, 30, 120, 600, 3600, 21600]),
     timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15000, 100, 120000),
@@ -222,7 +231,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     llmTimeoutMs,
     encryptionKey,
     webhooks,
+    chatResumeGraceMs,
+    chatHistoryTokens,
+    graduationExamCooldownSeconds,
   };
+}
+
+/** Seconds, decimals allowed (`0.25`), 0..max; returned in milliseconds. */
+function seconds(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback * 1000;
+  if (!/^\d{1,7}(\.\d{1,3})?$/.test(raw) || Number(raw) > max) {
+    throw new ConfigError(name, `must be a number of seconds between 0 and ${max} (e.g. 30 or 0.5), got "${raw.slice(0, 100)}"`);
+  }
+  return Math.round(Number(raw) * 1000);
 }
 
 /** Comma-separated whole seconds, each 0..86400, at most 20 of them; empty means no retries. */

@@ -160,4 +160,41 @@ export class MemoryService {
       ),
     );
   }
+
+  /**
+   * Inside the caller's unit of work: the aggregates graduation's readiness needs over the agent's
+   * last `size` finished episodes (newest by completed_at), and how many finished episodes it has
+   * (counted up to `countCap`). One statement over bounded reads of the episodes_agent index, so it
+   * costs the same however many episodes the agent has.
+   */
+  async readinessWindow(em: EntityManager, agentId: string, size: number, countCap: number): Promise<ReadinessWindow> {
+    const [row] = (await em.query(
+      // Every episode is finished (the table's CHECK on outcome): the count reads the (agent_id, completed_at)
+      // index alone, and only up to the cap.
+      `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM episodes WHERE agent_id = $1 LIMIT $3) c)
+                AS total_episodes,
+              count(*)::int AS episodes,
+              count(*) FILTER (WHERE w.human_intervention_count = 0)::int AS zero_intervention,
+              count(*) FILTER (WHERE w.outcome = 'success')::int AS successes,
+              avg(w.compliance_score)::float8 AS mean_compliance,
+              avg((w.aggregate_feedback_score + 1) / 2)::float8 AS mean_feedback,
+              count(w.aggregate_feedback_score)::int AS rated
+         FROM (SELECT human_intervention_count, outcome, compliance_score, aggregate_feedback_score FROM episodes
+                WHERE agent_id = $1
+                ORDER BY completed_at DESC LIMIT $2) w`,
+      [agentId, size, countCap],
+    )) as ReadinessWindow[];
+    return row;
+  }
+}
+
+/** What readiness reads from an agent's episode window (feedback mapped to 0..1 as (x+1)/2, averaged over the rated ones). */
+export interface ReadinessWindow {
+  total_episodes: number;
+  episodes: number;
+  zero_intervention: number;
+  successes: number;
+  mean_compliance: number | null;
+  mean_feedback: number | null;
+  rated: number;
 }

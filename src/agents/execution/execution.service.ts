@@ -16,6 +16,9 @@ import { complianceScore } from './compliance';
 import type { ExecuteAgentDto } from './dto/execution.dto';
 import { ExecutionEntity, ExecutionStatus } from './execution.entity';
 import { LLM_PROVIDER, LlmError, type LlmMessage, type LlmProvider, type LlmToolCall } from './llm/llm.types';
+import type { ConversationResult, ConversationStatus, ConverseOptions } from './conversation';
+import type { LlmResponse } from './llm/llm.types';
+import { approximateTokens } from './llm/provider-call';
 
 type Complexity = 1 | 2 | 3 | 4;
 const DEFAULT_MAX_STEPS = 6;
@@ -111,6 +114,25 @@ export class ExecutionService {
       if (!execution) throw new AppError('NOT_FOUND', `Execution '${executionId}' not found`);
       return execution;
     });
+  }
+
+  /**
+   * Graduation's entry point: one exam question through the same loop, in exam mode. Every action is
+   * simulated (ActionContext.simulate), one that would wait for an approval is simulated as if
+   * approved (nobody is there to decide), and the run leaves no episode and no agent.executed event:
+   * exam runs are not episodes (design.md section 5). Answers the finished execution.
+   */
+  async runForExam(tenant: TenantRecord, agentId: string, task: string, createdBy: string): Promise<ExecutionEntity> {
+    const { agent, examples } = await this.db.run(tenant, async (em) => {
+      const found = await this.agents.findOrFail(em, agentId);
+      return { agent: found, examples: await loadLearnedExamples(em, found.id) };
+    });
+    const execution = await this.db.run(tenant, (em) => {
+      const repo = em.getRepository(ExecutionEntity);
+      const fields = { id: randomUUID(), episodeId: randomUUID(), agentId: agent.id, status: 'running' as const, mode: 'exam' as const, task };
+      return repo.save(repo.create({ ...fields, context: {}, steps: [], createdBy, startedAt: new Date() }));
+    });
+    return this.runSafely(tenant, agent, execution, examples);
   }
 
   /** A blocked explicit request is refused at once with the governance details (and the decision stored). */
@@ -230,8 +252,13 @@ export class ExecutionService {
       return { result: { error: `Unknown tool '${call.name}'` } };
     }
     const complexity = this.actions.complexity(call.name, call.arguments) as Complexity;
+    // The level as it is now: a promotion or demotion applies from the next action on, also in a run
+    // already going (an exam keeps the level it is judging).
+    if (execution.mode !== 'exam') agent.maturityLevel = (await this.agents.currentMaturity(tenant, agent.id)) ?? agent.maturityLevel;
     const verdict = decide(agent.maturityLevel, complexity);
-    if (verdict.decision === 'require_approval' && !approved) {
+    // An exam has nobody to approve: the action runs simulated, as exam mode runs every action.
+    const examApproval = verdict.decision === 'require_approval' && execution.mode === 'exam';
+    if (verdict.decision === 'require_approval' && !approved && !examApproval) {
       state.decisions.push({ action: call.name, complexity, decision: 'require_approval', reason: `complexity ${complexity} at ${agent.maturityLevel}` });
       return { pause: { complexity } };
     }
@@ -242,7 +269,7 @@ export class ExecutionService {
       state.steps.push({ type: 'governance', action: call.name, complexity, decision: 'block', required_level: verdict.requiredLevel });
       return { result: { error: `Blocked by governance: ${reason}` } };
     }
-    const reason = approved ? 'approved' : verdict.flagged ? 'allowed, flagged for review' : 'allowed';
+    const reason = approved ? 'approved' : examApproval ? 'exam: approval assumed, simulated' : verdict.flagged ? 'allowed, flagged for review' : 'allowed';
     state.decisions.push({ action: call.name, complexity, decision: 'allow', reason });
     const started = Date.now();
     try {
@@ -381,6 +408,8 @@ export class ExecutionService {
         },
       );
       await insertDecisions(em, agent, execution.id, state.decisions);
+      // Exam runs are not episodes, and not executions anyone subscribed to (design.md section 5).
+      if (execution.mode === 'exam') return repo.findOneByOrFail({ id: execution.id });
       await this.memory.record(em, {
         id: execution.episodeId,
         agentId: agent.id,
@@ -414,6 +443,111 @@ export class ExecutionService {
       await this.emitExecuted(em, tenant, execution.agentId, execution.id, 'failed', null);
       return em.getRepository(ExecutionEntity).findOneByOrFail({ id: execution.id });
     });
+  }
+
+  /**
+   * A chat turn (src/chat): the loop and governance of an execution, with the model streamed and no
+   * execution row. `messages` come ready (buildMessages plus the session's history). Text goes to
+   * `onDelta` as it arrives; the texts of successive model calls are joined by a blank line, so the
+   * deltas add up to `content` exactly. A tool call that needs an approval is not run (a conversation
+   * cannot wait for a person): the model is told so and the decision is kept. Aborting the signal ends
+   * the turn `interrupted` with the text so far. Holds no database connection: the caller stores the
+   * result (recordConversationDecisions for the governance decisions).
+   */
+  async converse(tenant: TenantRecord, agent: AgentEntity, messages: LlmMessage[], options: ConverseOptions): Promise<ConversationResult> {
+    const signal = AbortSignal.any([options.signal, AbortSignal.timeout(EXECUTION_DEADLINE_MS)]);
+    const tools = this.actions.toolSpecs(agent.tools.filter((name) => this.actions.has(name)));
+    const maxSteps = maxStepsOf(agent);
+    // All runToolCall reads of an execution: the id actions report, and the mode (a chat turn is not an exam).
+    const turn = { id: options.turnId, mode: 'normal' } as ExecutionEntity;
+    const state: RunState = {
+      messages: [...messages],
+      steps: [],
+      decisions: [],
+      blocked: [],
+      interventions: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      modelCalls: 0,
+      provider: this.llm.name,
+      model: agent.model ?? this.llm.defaultModel,
+    };
+    let content = '';
+    let callText = '';
+    let awaitingApproval = 0;
+    let status: ConversationStatus = 'failed';
+    let error: string | null = null;
+    try {
+      for (;;) {
+        if (state.modelCalls >= maxSteps) {
+          error = `No final answer within max_steps (${maxSteps})`;
+          break;
+        }
+        callText = '';
+        let response: LlmResponse | undefined;
+        for await (const event of this.llm.stream({ model: agent.model ?? undefined, messages: state.messages, tools, signal })) {
+          if (event.type === 'done') response = event.response;
+          else if (event.content) {
+            const piece = callText === '' && content !== '' ? `\n\n${event.content}` : event.content;
+            callText += event.content;
+            content += piece;
+            options.onDelta(piece);
+          }
+        }
+        if (!response) throw new LlmError('the stream ended without an answer', true);
+        state.modelCalls += 1;
+        state.promptTokens += response.usage.promptTokens;
+        state.completionTokens += response.usage.completionTokens;
+        state.model = response.model;
+        state.steps.push({
+          type: 'model',
+          content: response.content,
+          tool_calls: response.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments })),
+          usage: { prompt_tokens: response.usage.promptTokens, completion_tokens: response.usage.completionTokens },
+        });
+        if (response.toolCalls.length === 0) {
+          status = state.blocked.length > 0 || awaitingApproval > 0 ? 'blocked' : 'success';
+          break;
+        }
+        state.messages.push({ role: 'assistant', content: response.content, toolCalls: response.toolCalls });
+        for (const call of response.toolCalls) {
+          const outcome = await this.runToolCall(tenant, agent, turn, call, state, signal, false);
+          let result = outcome.result;
+          if (outcome.pause) {
+            awaitingApproval += 1;
+            state.steps.push({ type: 'governance', action: call.name, complexity: outcome.pause.complexity, decision: 'require_approval', run: false });
+            result = { error: `Not run: ${call.name} needs a person's approval, which a chat turn cannot wait for` };
+          }
+          state.messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(result) });
+        }
+      }
+    } catch (failure) {
+      if (options.signal.aborted) {
+        status = 'interrupted';
+        // The unfinished call, estimated: providers report usage only at the end of a stream.
+        state.promptTokens += approximateTokens(state.messages.map((m) => m.content).join('\n'));
+        state.completionTokens += approximateTokens(callText);
+      } else if (failure instanceof LlmError) error = `Model provider failed: ${failure.message}`;
+      else if (signal.aborted) error = 'The turn timed out';
+      else throw failure;
+    }
+    return {
+      content,
+      status,
+      error,
+      steps: state.steps,
+      blocked: state.blocked,
+      awaitingApproval,
+      usage: { promptTokens: state.promptTokens, completionTokens: state.completionTokens },
+      provider: state.provider,
+      model: state.model,
+      decisions: state.decisions,
+    };
+  }
+
+  /** Inside the caller's unit of work: a chat turn's governance decisions (no execution row). */
+  async recordConversationDecisions(em: EntityManager, agent: AgentEntity, result: ConversationResult): Promise<void> {
+    await insertDecisions(em, agent, null, result.decisions);
   }
 
   /** `agent.executed` carries exactly the reference's fields; `status` is the execution's. */

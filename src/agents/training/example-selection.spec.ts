@@ -1,5 +1,5 @@
 import type { TrainingCandidate } from '../../memory/memory.service';
-import { normaliseInput, selectExamples } from './example-selection';
+import { normaliseInput, selectEdgeCaseExamples, selectExamples, type EdgeCaseCandidate } from './example-selection';
 
 let counter = 0;
 function episode(fields: Partial<TrainingCandidate>): TrainingCandidate {
@@ -91,5 +91,41 @@ describe('selectExamples', () => {
     const blankOutput = episode({ output: '  ', aggregate_feedback_score: 1 });
     const blankCorrection = episode({ outcome: 'failure', correction: ' ', corrected_at: new Date() });
     expect(selectExamples([blankTask, blankOutput, blankCorrection], 'episodes', 20)).toEqual([]);
+  });
+});
+
+describe('selectEdgeCaseExamples', () => {
+  const edge = (over: Partial<EdgeCaseCandidate>): EdgeCaseCandidate => ({
+    input: 'Q',
+    expected_type: 'equals',
+    expected_value: 'A',
+    severity: 'medium',
+    created_at: '2026-01-01T00:00:00Z',
+    ...over,
+  });
+
+  it('keeps equals and contains answers, most severe first, then newest', () => {
+    const picked = selectEdgeCaseExamples(
+      [
+        edge({ input: 'low', severity: 'low' }),
+        edge({ input: 'old high', severity: 'high', created_at: '2026-01-01T00:00:00Z' }),
+        edge({ input: 'new high', severity: 'high', created_at: '2026-02-01T00:00:00Z' }),
+        edge({ input: 'critical part', severity: 'critical', expected_type: 'contains', expected_value: 'part' }),
+        edge({ input: 'never', severity: 'critical', expected_type: 'not_contains' }),
+        edge({ input: 'shape', severity: 'critical', expected_type: 'regex', expected_value: '^x$' }),
+      ],
+      10,
+    );
+    expect(picked.map((example) => example.input)).toEqual(['critical part', 'new high', 'old high', 'low']);
+    expect(picked[0]).toEqual({ input: 'critical part', output: 'part', origin: 'edge_case', score: null, source_episode_id: null });
+  });
+
+  it('deduplicates by normalised input, skips empty answers and caps the set', () => {
+    const picked = selectEdgeCaseExamples(
+      [edge({ input: 'Same  Question', severity: 'high' }), edge({ input: 'same question' }), edge({ input: 'blank', expected_value: '  ' }), edge({ input: 'third' })],
+      10,
+    );
+    expect(picked.map((example) => example.input)).toEqual(['Same  Question', 'third']);
+    expect(selectEdgeCaseExamples([edge({ input: 'a' }), edge({ input: 'b' })], 1)).toHaveLength(1);
   });
 });

@@ -13,10 +13,45 @@ export interface SelectedExample {
   origin: ExampleOrigin;
   /** The episode's aggregate feedback score; null for a correction (a person's own answer is not rated). */
   score: number | null;
-  source_episode_id: string;
+  /** null for an example taken from an edge case. */
+  source_episode_id: string | null;
+}
+
+/** An edge case as training reads it (graduation owns edge cases and hands them over: see EdgeCaseExampleSource). */
+export interface EdgeCaseCandidate {
+  input: string;
+  expected_type: 'contains' | 'not_contains' | 'regex' | 'equals';
+  expected_value: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  created_at: Date | string;
+}
+
+const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3 } as const;
+
+/**
+ * Examples from edge cases: only those whose expected answer is a whole answer (`equals`) or a part
+ * the answer must contain (`contains`: the part is the example's answer); `not_contains` and `regex`
+ * say what an answer must not be or look like, not what it is. Most severe first, then newest;
+ * deduplicated by normalised input, capped at `max`.
+ */
+export function selectEdgeCaseExamples(cases: EdgeCaseCandidate[], max: number): SelectedExample[] {
+  const usable = cases
+    .filter((edge) => (edge.expected_type === 'equals' || edge.expected_type === 'contains') && edge.expected_value.trim() !== '')
+    .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || new Date(b.created_at).getTime() - new Date(a.created_at).getTime());
+  const seen = new Set<string>();
+  const selected: SelectedExample[] = [];
+  for (const edge of usable) {
+    if (selected.length >= max) break;
+    const key = normaliseInput(edge.input);
+    if (!key || seen.has(key)) continue;
+    seen.add(key);
+    selected.push({ input: edge.input, output: edge.expected_value, origin: 'edge_case', score: null, source_episode_id: null });
+  }
+  return selected;
 }
 
 interface Ranked extends SelectedExample {
+  source_episode_id: string;
   key: string;
   corrected_at: number;
   compliance_score: number;

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthContext } from '../../auth/principal';
+import { BackgroundWork } from '../../common/background-work';
 import { AppError, invalidInput } from '../../common/http/error-codes';
 import { APP_CONFIG, type AppConfig } from '../../config/config';
 import { TenantDb } from '../../database/tenant-db';
@@ -8,7 +9,9 @@ import type { TenantRecord } from '../../tenancy/tenant.entity';
 import { WebhookEvents } from '../../webhooks/webhook-events.service';
 import { MemoryService } from '../../memory/memory.service';
 import { AgentsService } from '../agents.service';
-import { DEFAULT_MAX_EXAMPLES, selectExamples, type SelectedExample, type TrainingSource } from './example-selection';
+import {
+  DEFAULT_MAX_EXAMPLES, selectEdgeCaseExamples, selectExamples, type EdgeCaseCandidate, type SelectedExample, type TrainingSource,
+} from './example-selection';
 import { TRAINING_RUN_COLUMNS, type TrainingRunRow } from './training-run';
 
 /** How many of an agent's best episodes a run looks at before deduplicating and capping. */
@@ -31,8 +34,8 @@ export interface TrainingStatusView {
 @Injectable()
 export class TrainingService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Training');
-  private readonly inflight = new Map<string, { tenant: TenantRecord; done: Promise<void> }>();
-  private stopping = false;
+  private readonly work = new BackgroundWork<TenantRecord>();
+  private edgeCases?: EdgeCaseExampleSource;
 
   constructor(
     private readonly db: TenantDb,
@@ -45,13 +48,13 @@ export class TrainingService implements BeforeApplicationShutdown {
   async start(ctx: AuthContext, agentId: string, options: { source?: TrainingSource; max_examples?: number }): Promise<TrainingRunRow> {
     const source = options.source ?? 'feedback';
     const maxExamples = options.max_examples ?? DEFAULT_MAX_EXAMPLES;
-    if (source === 'edge_cases') {
+    if (source === 'edge_cases' && !this.edgeCases) {
       // Honest refusal rather than a "completed" run with nothing in it, which would also wipe the learned set.
-      throw invalidInput('Training from edge cases is not available yet: edge cases do not exist in this version', [
-        { field: 'source', errors: ['edge_cases is not available yet; use feedback or episodes'] },
+      throw invalidInput('Training from edge cases is not available: no edge case source is installed', [
+        { field: 'source', errors: ['edge_cases is not available; use feedback or episodes'] },
       ]);
     }
-    if (this.stopping) throw new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; try again in a moment');
+    this.work.assertAccepting();
     const run = await this.db.run(ctx.tenant, async (em) => {
       await this.agents.findOrFail(em, agentId);
       // The partial unique index allows one queued/running run per agent, whatever the concurrency.
@@ -97,33 +100,21 @@ export class TrainingService implements BeforeApplicationShutdown {
 
   /** Waits for the runs in flight (bounded by SHUTDOWN_GRACE_MS); any still going then is failed. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    if (this.inflight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.config.shutdownGraceMs);
-    });
-    await Promise.race([Promise.allSettled([...this.inflight.values()].map((run) => run.done)), grace]);
-    clearTimeout(timer);
-    for (const [id, { tenant }] of this.inflight) {
+    for (const { id, context: tenant } of await this.work.drain(this.config.shutdownGraceMs)) {
       await this.fail(tenant, id, 'Interrupted: the server stopped during the run').catch(() => undefined);
     }
   }
 
   private launch(tenant: TenantRecord, run: TrainingRunRow): void {
-    const done = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.execute(tenant, run))
-      .finally(() => this.inflight.delete(run.id));
-    this.inflight.set(run.id, { tenant, done });
+    this.work.track(run.id, tenant, new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.execute(tenant, run)));
   }
 
   /** Never throws: a failure is recorded on the run. */
   private async execute(tenant: TenantRecord, run: TrainingRunRow): Promise<void> {
     try {
       if (!(await this.advance(tenant, run.id, 10, true))) return;
-      const candidates = await this.memory.trainingCandidates(tenant, run.agent_id, CANDIDATE_WINDOW);
-      if (!(await this.advance(tenant, run.id, 60))) return;
-      const examples = selectExamples(candidates, run.source as Exclude<TrainingSource, 'edge_cases'>, run.max_examples);
+      const examples = await this.buildExamples(tenant, run);
+      if (!examples) return;
       if (!(await this.advance(tenant, run.id, 80))) return;
       await this.complete(tenant, run, examples);
     } catch (error) {
@@ -132,6 +123,28 @@ export class TrainingService implements BeforeApplicationShutdown {
         this.logger.error(`training run ${run.id} could not be marked failed: ${failure.message}`),
       );
     }
+  }
+
+  /** The run's example set, by source; undefined when the run stopped being ours meanwhile. */
+  private async buildExamples(tenant: TenantRecord, run: TrainingRunRow): Promise<SelectedExample[] | undefined> {
+    if (run.source === 'edge_cases') {
+      const source = this.edgeCases;
+      if (!source) throw new Error('no edge case source installed');
+      const cases = await this.db.run(tenant, (em) => source(em, run.agent_id));
+      if (!(await this.advance(tenant, run.id, 60))) return undefined;
+      return selectEdgeCaseExamples(cases, run.max_examples);
+    }
+    const candidates = await this.memory.trainingCandidates(tenant, run.agent_id, CANDIDATE_WINDOW);
+    if (!(await this.advance(tenant, run.id, 60))) return undefined;
+    return selectExamples(candidates, run.source as Exclude<TrainingSource, 'edge_cases'>, run.max_examples);
+  }
+
+  /**
+   * Graduation owns edge cases and depends on agents, not the other way round: it hands training the
+   * function that reads an agent's active edge cases (its own and the tenant-wide ones) at start-up.
+   */
+  useEdgeCases(source: EdgeCaseExampleSource): void {
+    this.edgeCases = source;
   }
 
   /** Moves the run's progress on; false when it is no longer ours to move (failed by shutdown or recovery). */
@@ -176,6 +189,9 @@ export class TrainingService implements BeforeApplicationShutdown {
     );
   }
 }
+
+/** Inside a tenant unit of work: the agent's active edge cases, its own and the tenant-wide ones. */
+export type EdgeCaseExampleSource = (em: EntityManager, agentId: string) => Promise<EdgeCaseCandidate[]>;
 
 async function insertExamples(em: EntityManager, run: TrainingRunRow, examples: SelectedExample[]): Promise<void> {
   if (examples.length === 0) return;

@@ -11,7 +11,7 @@ export class TrainAgentDto {
     description:
       '`feedback`: episodes with a correction (the latest correction is the answer) and successful episodes people rated positively. ' +
       '`episodes`: the best successful episodes (by feedback score, compliance score, recency; not the negatively rated), corrections ' +
-      'still replacing outputs. `edge_cases`: not available yet (400) until edge cases exist.',
+      'still replacing outputs. `edge_cases`: the active edge cases (own and tenant-wide) with an `equals` or `contains` answer, most severe first.',
   })
   @IsOptional()
   @IsIn(TRAINING_SOURCES)

@@ -1,0 +1,242 @@
+'use strict';
+
+// `npm run bench:chat`: chat streams (GET /api/chat/stream) on one Atom process against a fake
+// streaming provider. Measures the time to first token the server adds to the provider's own, with
+// BENCH_CHAT_STREAMS streams open at once, and the memory an open stream costs. See bench/README.md.
+const http = require('node:http');
+const { readFileSync } = require('node:fs');
+const { performance } = require('node:perf_hooks');
+const { join } = require('node:path');
+const { randomBytes } = require('node:crypto');
+const { URLSearchParams } = require('node:url');
+const { setInterval, clearInterval } = require('node:timers');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { loadSettings } = require('./lib/settings');
+const { createBenchDatabase } = require('./lib/database');
+const { startServer, stopAllServers } = require('./lib/children');
+const { AtomApi, requestJson, expectStatus } = require('./lib/atom-api');
+const { provisionTenant } = require('./lib/tenants');
+const { writeJson, round } = require('./lib/report');
+const { measureCpu, machineBusyPercent } = require('./lib/cpu');
+
+const RESULTS_FILE = join(__dirname, 'results', 'chat-latest.json');
+const SECRETS = { jwtSecret: randomBytes(30).toString('hex'), platformKey: 'bench-platform-key-123456' };
+const TARGET_ADDED_P99_MS = 20;
+
+function positiveInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function chatSettings() {
+  return {
+    ...loadSettings(),
+    streams: positiveInt('BENCH_CHAT_STREAMS', 200),
+    words: positiveInt('BENCH_CHAT_WORDS', 100),
+    chunkMs: positiveInt('BENCH_CHAT_CHUNK_MS', 50),
+    firstTokenMs: positiveInt('BENCH_CHAT_FIRST_TOKEN_MS', 50),
+    steadySeconds: positiveInt('BENCH_CHAT_SECONDS', 20),
+  };
+}
+
+const streamAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+
+/**
+ * One stream read with a bare http client (the load generator must stay light): resolves the time to
+ * the first delta and to the end, measured from just before the request is sent.
+ */
+function openStream(baseUrl, token, agentId, tag, onOpen) {
+  return new Promise((resolve, reject) => {
+    const path = `/api/chat/stream?${new URLSearchParams({ agent_id: agentId, message: `Tell me about it [bench:${tag}]` })}`;
+    const startedAt = performance.now();
+    let firstDeltaMs;
+    let buffer = '';
+    const req = http.get(`${baseUrl}${path}`, { agent: streamAgent, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return reject(new Error(`stream ${tag}: HTTP ${res.statusCode}`));
+      }
+      onOpen();
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        if (firstDeltaMs === undefined) {
+          buffer += chunk;
+          if (buffer.includes('event: delta')) {
+            firstDeltaMs = performance.now() - startedAt;
+            buffer = '';
+          }
+        } else if (chunk.includes('event: error')) reject(new Error(`stream ${tag}: ${chunk}`));
+      });
+      res.on('end', () => resolve({ tag, firstDeltaMs, totalMs: performance.now() - startedAt }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function summary(values) {
+  return { n: values.length, p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2), max: round(Math.max(...values), 2) };
+}
+
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
+}
+
+/**
+ * Streams started at a steady rate so that about `streams` are open at once (each lasts about
+ * words x chunkMs), for `seconds`; or all `streams` at once when `burst`.
+ */
+async function runPhase(atom, token, agentId, settings, { label, burst, seconds }) {
+  let open = 0;
+  let maxOpen = 0;
+  const results = [];
+  const pending = [];
+  let counter = 0;
+  const launch = () => {
+    const tag = `${label}-${counter++}`;
+    const openedAtCount = open;
+    const promise = openStream(atom.url, token, agentId, tag, () => {
+      open += 1;
+      maxOpen = Math.max(maxOpen, open);
+    }).then(
+      (result) => {
+        open -= 1;
+        results.push({ ...result, openWhenStarted: openedAtCount });
+      },
+      (error) => {
+        open -= 1;
+        results.push({ tag, error: error.message });
+      },
+    );
+    pending.push(promise);
+  };
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(atom.pid))), 200);
+  if (burst) {
+    for (let i = 0; i < settings.streams; i++) launch();
+  } else {
+    const streamSeconds = (settings.firstTokenMs + settings.words * settings.chunkMs) / 1000;
+    const perSecond = settings.streams / streamSeconds;
+    const total = Math.round(perSecond * seconds);
+    const started = performance.now();
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / perSecond;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      launch();
+    }
+  }
+  await Promise.all(pending);
+  clearInterval(sampler);
+  return { results, maxOpen, peakRss };
+}
+
+async function main() {
+  const settings = chatSettings();
+  const busy = await machineBusyPercent(1000);
+  if (busy !== null && busy > 20) console.log(`! the machine is already ${busy}% busy before the benchmark: results will be skewed`);
+  const db = await createBenchDatabase(settings.adminUrl);
+  try {
+    const fake = await startServer(join(__dirname, 'fake-llm-server.js'), 'fake LLM', {
+      firstTokenMs: settings.firstTokenMs,
+      chunkMs: settings.chunkMs,
+      words: settings.words,
+    });
+    const atom = await startServer(join(__dirname, 'atom-server.js'), 'atom', {
+      databaseUrl: db.url,
+      poolSize: settings.poolSize,
+      ...SECRETS,
+      env: { LLM_PROVIDER: 'openai', LLM_BASE_URL: `${fake.url}/v1`, LLM_MODEL: 'bench-model', CHAT_RESUME_GRACE: '30' },
+    });
+    const api = new AtomApi(atom.url, SECRETS.platformKey);
+    const tenant = await provisionTenant(api, 1, { login: true });
+    const headers = { authorization: `Bearer ${tenant.token}` };
+    const agent = await expectStatus(requestJson(atom.url, 'POST', '/api/agents', { headers, body: { name: 'Bench chat', role: 'Benchmark' } }), 201, 'create agent');
+    const agentId = agent.data.id;
+
+    console.log(`- warm-up: 40 streams, 10 at a time`);
+    for (let i = 0; i < 4; i++) await runPhase(atom, tenant.token, agentId, { ...settings, streams: 10 }, { label: `warm${i}`, burst: true });
+    await sleep(1000);
+    const idleRss = rssMb(atom.pid);
+
+    const streamSeconds = (settings.firstTokenMs + settings.words * settings.chunkMs) / 1000;
+    console.log(`- steady: about ${settings.streams} streams open at once (${round(settings.streams / streamSeconds, 1)} new/s, ${streamSeconds} s each) for ${settings.steadySeconds} s`);
+    const steadyRun = await measureCpu(atom.pid, () => runPhase(atom, tenant.token, agentId, settings, { label: 'steady', seconds: settings.steadySeconds }));
+    const steady = { ...steadyRun.result, cpu: steadyRun.cpu };
+    await sleep(1000);
+    console.log(`- burst: ${settings.streams} streams started at the same moment`);
+    const burstRun = await measureCpu(atom.pid, () => runPhase(atom, tenant.token, agentId, settings, { label: 'burst', burst: true }));
+    const burst = { ...burstRun.result, cpu: burstRun.cpu };
+
+    const own = (await requestJson(fake.url, 'GET', '/stats')).body;
+    const analyse = (phase, { onlyFull }) => {
+      const ok = phase.results.filter((r) => !r.error && r.firstDeltaMs !== undefined);
+      // Steady phase: only the streams that started with the target number already open.
+      const measured = onlyFull ? ok.filter((r) => r.openWhenStarted >= settings.streams * 0.9) : ok;
+      const added = measured.filter((r) => own[r.tag] !== undefined).map((r) => r.firstDeltaMs - own[r.tag]);
+      return {
+        streams: phase.results.length,
+        errors: phase.results.filter((r) => r.error).length,
+        maxOpen: phase.maxOpen,
+        measured: added.length,
+        clientTtftMs: summary(measured.map((r) => r.firstDeltaMs)),
+        providerOwnTtftMs: summary(measured.filter((r) => own[r.tag] !== undefined).map((r) => own[r.tag])),
+        addedMs: summary(added),
+        peakRssMb: round(phase.peakRss, 1),
+        cpu: phase.cpu,
+        firstError: phase.results.find((r) => r.error)?.error,
+      };
+    };
+    const steadyReport = analyse(steady, { onlyFull: true });
+    const burstReport = analyse(burst, { onlyFull: false });
+    const memoryPerStreamKb = round(((Math.max(steady.peakRss, burst.peakRss) - idleRss) * 1024) / Math.max(steady.maxOpen, burst.maxOpen), 1);
+    const report = {
+      generatedAt: new Date().toISOString(),
+      settings: {
+        streams: settings.streams,
+        words: settings.words,
+        chunkMs: settings.chunkMs,
+        providerFirstTokenMs: settings.firstTokenMs,
+        steadySeconds: settings.steadySeconds,
+        poolSize: settings.poolSize,
+      },
+      steady: steadyReport,
+      burst: burstReport,
+      machineBusyBeforePercent: busy,
+      memory: { idleRssMb: round(idleRss, 1), memoryPerOpenStreamKb: memoryPerStreamKb },
+      target: { addedP99Ms: TARGET_ADDED_P99_MS, steadyMet: steadyReport.addedMs.p99 !== null && steadyReport.addedMs.p99 < TARGET_ADDED_P99_MS },
+    };
+    await writeJson(RESULTS_FILE, report);
+    console.log('\nChat streams');
+    for (const [name, r] of [['steady', steadyReport], ['burst', burstReport]]) {
+      console.log(
+        `  ${name}: ${r.streams} streams (max ${r.maxOpen} open, ${r.errors} errors), measured ${r.measured}; ` +
+          `time to first token at the client p50/p99 ${r.clientTtftMs.p50}/${r.clientTtftMs.p99} ms, provider's own ${r.providerOwnTtftMs.p50}/${r.providerOwnTtftMs.p99} ms, ` +
+          `added by Atom p50/p90/p99 ${r.addedMs.p50}/${r.addedMs.p90}/${r.addedMs.p99} ms; ` +
+          `CPU: Atom ${r.cpu.serverPercentOfOneCore}% of one core, machine ${r.cpu.machinePercent}% of ${r.cpu.cores} cores`,
+      );
+    }
+    console.log(`  memory: idle RSS ${report.memory.idleRssMb} MB; about ${memoryPerStreamKb} KB RSS per open stream`);
+    console.log(`  target (added p99 < ${TARGET_ADDED_P99_MS} ms with ${settings.streams} open): ${report.target.steadyMet ? 'met' : 'MISSED'}`);
+    console.log(`  report: ${RESULTS_FILE}`);
+    process.exitCode = steadyReport.errors + burstReport.errors > 0 ? 1 : 0;
+  } finally {
+    await stopAllServers();
+    await db.drop();
+  }
+}
+
+main().catch(async (error) => {
+  console.error(error);
+  await stopAllServers();
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+import { EventEmitter } from 'node:events';
+import type { Request, Response } from 'express';
+import { HEARTBEAT_MS, SseStream } from './sse';
+
+class FakeResponse extends EventEmitter {
+  written: string[] = [];
+  flushed: string[] = [];
+  headers: Record<string, string> = {};
+  status = 0;
+  writableEnded = false;
+  destroyed = false;
+  private corks = 0;
+
+  writeHead(status: number, headers: Record<string, string>) {
+    this.status = status;
+    this.headers = headers;
+    return this;
+  }
+  flushHeaders() {}
+  cork() {
+    this.corks += 1;
+  }
+  uncork() {
+    this.corks -= 1;
+    if (this.corks === 0) this.flushed.push(this.written.splice(0).join(''));
+  }
+  write(chunk: string) {
+    if (this.corks > 0) this.written.push(chunk);
+    else this.flushed.push(chunk);
+    return true;
+  }
+  end() {
+    this.writableEnded = true;
+    this.emit('close');
+  }
+}
+
+const req = { socket: { setNoDelay: () => undefined, destroyed: false } } as unknown as Request;
+
+describe('SseStream', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('writes the SSE headers, a comment heartbeat every 15 s, and stops at the close', () => {
+    const res = new FakeResponse();
+    const stream = new SseStream(req, res as unknown as Response);
+    expect(res.status).toBe(200);
+    expect(res.headers).toMatchObject({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+    jest.advanceTimersByTime(HEARTBEAT_MS);
+    jest.runOnlyPendingTimers();
+    expect(res.flushed.join('')).toContain(': heartbeat\n\n');
+    const closed = jest.fn();
+    stream.onClose(closed);
+    res.emit('close');
+    expect(closed).toHaveBeenCalledTimes(1);
+    jest.runOnlyPendingTimers(); // a flush already scheduled before the close
+    const before = res.flushed.length;
+    jest.advanceTimersByTime(HEARTBEAT_MS * 3);
+    stream.write('id: x\n\n');
+    expect(res.flushed.length).toBe(before);
+  });
+
+  it('sends the frames written in one turn of the event loop in one write', () => {
+    const res = new FakeResponse();
+    const stream = new SseStream(req, res as unknown as Response);
+    stream.write('a\n\n');
+    stream.write('b\n\n');
+    expect(res.flushed).toEqual([]);
+    jest.runOnlyPendingTimers();
+    expect(res.flushed[0]).toBe('a\n\nb\n\n');
+  });
+
+  it('calls onClose at once for a response already gone', () => {
+    const res = new FakeResponse();
+    res.destroyed = true;
+    const stream = new SseStream(req, res as unknown as Response);
+    const closed = jest.fn();
+    stream.onClose(closed);
+    expect(closed).toHaveBeenCalled();
+    expect(stream.isClosed).toBe(true);
+  });
+});
