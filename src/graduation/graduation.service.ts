@@ -6,9 +6,9 @@ import { AgentDto } from '../agents/dto/agent.dto';
 import type { MaturityLevel } from '../agents/maturity';
 import type { AuthContext } from '../auth/principal';
 import { Paginated } from '../common/http/envelope';
-import { invalidInput } from '../common/http/error-codes';
+import { AppError, invalidInput } from '../common/http/error-codes';
 import { likePattern, paginate } from '../common/pagination/paginate';
-import { TenantDb } from '../database/tenant-db';
+import { TenantDb, type TenantScope } from '../database/tenant-db';
 import { MemoryService } from '../memory/memory.service';
 import type { TenantRecord } from '../tenancy/tenant.entity';
 import { WebhookEvents } from '../webhooks/webhook-events.service';
@@ -52,12 +52,27 @@ export class GraduationService {
 
   /** Computes the agent's readiness for its next level and stores the score on the agent. */
   async readiness(ctx: AuthContext, agentId: string): Promise<Readiness & { agent_id: string }> {
-    return this.db.run(ctx.tenant, async (em) => {
-      const agent = await this.agents.findOrFail(em, agentId);
-      const readiness = await this.assess(em, agent, await this.lastExamPassRate(em, agentId));
-      await this.agents.setReadinessScore(em, agentId, readiness.score);
-      return { agent_id: agentId, ...readiness };
-    });
+    // A read: three single statements side by side, no transaction (this route is polled by dashboards).
+    const [agent, examPassRate, window] = await Promise.all([
+      this.agents.snapshot(ctx.tenant, agentId),
+      this.lastExamPassRateOf(ctx.tenant, agentId),
+      this.memory.readinessWindowOf(ctx.tenant, agentId, READINESS_WINDOW, EPISODE_COUNT_CAP),
+    ]);
+    if (!agent) throw new AppError('AGENT_NOT_FOUND', `Agent '${agentId}' not found`);
+    const readiness = assessReadiness(agent.maturity_level, window, examPassRate);
+    if (agent.readiness_score !== readiness.score) {
+      await this.db.run(ctx.tenant, (em) => this.agents.setReadinessScore(em, agentId, readiness.score));
+    }
+    return { agent_id: agentId, ...readiness };
+  }
+
+  private async lastExamPassRateOf(tenant: TenantScope, agentId: string): Promise<number | null> {
+    const [row] = await this.db.select<{ pass_rate: number }>(
+      tenant,
+      (schema) => `SELECT pass_rate FROM ${schema}.exams WHERE agent_id = $1 AND status = 'completed' ORDER BY completed_at DESC LIMIT 1`,
+      [agentId],
+    );
+    return row ? row.pass_rate : null;
   }
 
   /** Inside a unit of work: readiness of `agent` at its current level with the given exam pass rate. */

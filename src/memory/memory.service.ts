@@ -168,24 +168,29 @@ export class MemoryService {
    * costs the same however many episodes the agent has.
    */
   async readinessWindow(em: EntityManager, agentId: string, size: number, countCap: number): Promise<ReadinessWindow> {
-    const [row] = (await em.query(
-      // Every episode is finished (the table's CHECK on outcome): the count reads the (agent_id, completed_at)
-      // index alone, and only up to the cap.
-      `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM episodes WHERE agent_id = $1 LIMIT $3) c)
-                AS total_episodes,
-              count(*)::int AS episodes,
-              count(*) FILTER (WHERE w.human_intervention_count = 0)::int AS zero_intervention,
-              count(*) FILTER (WHERE w.outcome = 'success')::int AS successes,
-              avg(w.compliance_score)::float8 AS mean_compliance,
-              avg((w.aggregate_feedback_score + 1) / 2)::float8 AS mean_feedback,
-              count(w.aggregate_feedback_score)::int AS rated
-         FROM (SELECT human_intervention_count, outcome, compliance_score, aggregate_feedback_score FROM episodes
-                WHERE agent_id = $1
-                ORDER BY completed_at DESC LIMIT $2) w`,
-      [agentId, size, countCap],
-    )) as ReadinessWindow[];
+    const [row] = (await em.query(readinessWindowSql('episodes'), [agentId, size, countCap])) as ReadinessWindow[];
     return row;
   }
+
+  /** The same, as one statement outside any transaction (a read-only request needs no unit of work). */
+  async readinessWindowOf(tenant: TenantScope, agentId: string, size: number, countCap: number): Promise<ReadinessWindow> {
+    const [row] = await this.db.select<ReadinessWindow>(tenant, (schema) => readinessWindowSql(`${schema}.episodes`), [agentId, size, countCap]);
+    return row;
+  }
+}
+
+// Every episode is finished (the table's CHECK on outcome): the count reads the (agent_id, completed_at)
+// index alone, and only up to the cap. $1 agent, $2 window size, $3 count cap.
+function readinessWindowSql(episodes: string): string {
+  return `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM ${episodes} WHERE agent_id = $1 LIMIT $3) c) AS total_episodes,
+                 count(*)::int AS episodes,
+                 count(*) FILTER (WHERE w.human_intervention_count = 0)::int AS zero_intervention,
+                 count(*) FILTER (WHERE w.outcome = 'success')::int AS successes,
+                 avg(w.compliance_score)::float8 AS mean_compliance,
+                 avg((w.aggregate_feedback_score + 1) / 2)::float8 AS mean_feedback,
+                 count(w.aggregate_feedback_score)::int AS rated
+            FROM (SELECT human_intervention_count, outcome, compliance_score, aggregate_feedback_score FROM ${episodes}
+                   WHERE agent_id = $1 ORDER BY completed_at DESC LIMIT $2) w`;
 }
 
 /** What readiness reads from an agent's episode window (feedback mapped to 0..1 as (x+1)/2, averaged over the rated ones). */
