@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TenantDb } from '../../database/tenant-db';
-import { schemaForSlug } from '../../tenancy/slug';
+import { sweepTenants } from '../../database/tenant-sweep';
 
 /**
  * A training run works in the process that started it; if that process died, the run would stay
@@ -18,21 +18,12 @@ export class TrainingRecovery implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const [{ ready }] = (await this.dataSource.query(`SELECT to_regclass('public.tenants') IS NOT NULL AS ready`)) as { ready: boolean }[];
-    if (!ready) return;
-    const tenants: { slug: string }[] = await this.dataSource.query('SELECT slug FROM public.tenants');
-    for (const { slug } of tenants) {
-      try {
-        const [, failed] = (await this.db.run({ schema: schemaForSlug(slug) }, (em) =>
-          em.query(
-            `UPDATE training_runs SET status = 'failed', error = 'Interrupted: the server stopped during the run', completed_at = now()
-              WHERE status IN ('queued', 'running')`,
-          ),
-        )) as [unknown, number];
-        if (failed > 0) this.logger.warn(`${slug}: ${failed} interrupted training run(s) marked failed`);
-      } catch (error) {
-        this.logger.error(`${slug}: could not recover training runs: ${(error as Error).message}`);
-      }
-    }
+    await sweepTenants(this.dataSource, this.db, this.logger, 'interrupted training run(s) marked failed', async (em) => {
+      const [, failed] = (await em.query(
+        `UPDATE training_runs SET status = 'failed', error = 'Interrupted: the server stopped during the run', completed_at = now()
+          WHERE status IN ('queued', 'running')`,
+      )) as [unknown, number];
+      return failed;
+    });
   }
 }
