@@ -1,15 +1,16 @@
 import { ConsoleLogger, INestApplication, Logger, LogLevel, VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
+import { ApiExpressAdapter } from './common/http/api-express-adapter';
 import { AppError } from './common/http/error-codes';
 import { sendError } from './common/http/exception.filter';
 import { requestIdMiddleware } from './common/http/request-id';
-import { statusOverrideMiddleware } from './common/http/status-override';
+import { installStatusOverride } from './common/http/status-override';
 import { requestLogger } from './common/http/request-logger';
 import { createValidationPipe } from './common/http/validation';
 import { mountApiDocs } from './common/openapi/openapi';
@@ -24,7 +25,7 @@ export function createLogger(level: AppConfig['logLevel']): ConsoleLogger {
 /** Builds the whole application (not listening yet): used by main.ts, the CLI and the e2e tests alike. */
 export async function createApp(config: AppConfig, options: { logger?: ConsoleLogger | false } = {}): Promise<NestExpressApplication> {
   const logger = options.logger === undefined ? createLogger(config.logLevel) : options.logger;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new ExpressAdapter(), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new ApiExpressAdapter(), {
     bodyParser: false,
     logger,
     abortOnError: false,
@@ -48,9 +49,9 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   // Responses are per-caller JSON: a SHA-1 ETag over every body costs CPU and serves no cache.
   app.set('etag', false);
   app.use(requestIdMiddleware);
-  app.use(statusOverrideMiddleware);
+  installStatusOverride(app.getHttpAdapter().getInstance());
   app.use(requestLogger);
-  app.use(app.get(MetricsService).middleware());
+  if (config.metricsEnabled) app.use(app.get(MetricsService).middleware());
   app.use(
     helmet({
       contentSecurityPolicy: {

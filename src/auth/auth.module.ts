@@ -6,6 +6,7 @@ import { TenancyModule } from '../tenancy/tenancy.module';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { AuthController } from './auth.controller';
+import { AccessTokenVerifier } from './access-token-verifier';
 import { AuthService } from './auth.service';
 import { CredentialGuard, RolesGuard, TenantGuard } from './guards';
 import { LoginThrottle } from './login-throttle';
@@ -24,7 +25,7 @@ import { UsersService } from './users.service';
   ],
   controllers: [AuthController, UsersController, ApiKeysController],
   providers: [
-    AuthService, UsersService, ApiKeysService, LoginThrottle, JwtStrategy, ApiKeyStrategy,
+    AuthService, UsersService, ApiKeysService, LoginThrottle, AccessTokenVerifier, JwtStrategy, ApiKeyStrategy,
     TenantGuard, CredentialGuard, RolesGuard,
   ],
   exports: [TenantGuard, CredentialGuard, RolesGuard, UsersService],

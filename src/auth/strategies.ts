@@ -1,14 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy as CustomStrategy } from 'passport-custom';
-import { ExtractJwt, Strategy as JwtStrategyBase } from 'passport-jwt';
-import { APP_CONFIG, type AppConfig } from '../config/config';
 import { TenantsService } from '../tenancy/tenants.service';
 import type { TenantRecord } from '../tenancy/tenant.entity';
 import { ApiKeysService } from './api-keys.service';
-import type { AccessClaims } from './auth.service';
-import { jwtKey } from './jwt-key';
+import { AccessTokenVerifier, bearerTokenOf } from './access-token-verifier';
 import { UsersService } from './users.service';
 import type { Principal } from './principal';
 
@@ -17,23 +14,24 @@ export interface Authenticated {
   principal: Principal;
 }
 
-/** Bearer access tokens. The user is read on every request, so a deleted user or a changed role applies at once. */
+/**
+ * Bearer access tokens. The user is read on every request, so a deleted user or a changed role
+ * applies at once; only the token's signature check is remembered (AccessTokenVerifier).
+ */
 @Injectable()
-export class JwtStrategy extends PassportStrategy(JwtStrategyBase, 'jwt') {
+export class JwtStrategy extends PassportStrategy(CustomStrategy, 'jwt') {
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly verifier: AccessTokenVerifier,
     private readonly tenants: TenantsService,
     private readonly users: UsersService,
   ) {
-    // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a PEM public
-    // key on every verify, which cost ~0.5 ms per request. passport-jwt hands the key to jsonwebtoken
-    // untouched; only its typings are narrower than jsonwebtoken's.
-    const secretOrKey = jwtKey(config) as unknown as Buffer;
-    super({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey, algorithms: ['HS256'] });
+    super();
   }
 
-  async validate(claims: AccessClaims): Promise<Authenticated | false> {
-    if (claims.typ !== 'access' || typeof claims.tid !== 'string' || typeof claims.sub !== 'string') return false;
+  async validate(req: Request): Promise<Authenticated | false> {
+    const token = bearerTokenOf(req.header('authorization'));
+    const claims = token ? this.verifier.verify(token) : null;
+    if (!claims) return false;
     const tenant = await this.tenants.findById(claims.tid);
     if (!tenant) return false;
     const user = await this.users.findForAuthentication(tenant, claims.sub);

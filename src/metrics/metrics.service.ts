@@ -58,9 +58,9 @@ export class MetricsService {
     if (config.metricsEnabled) collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Registered by app.ts only when METRICS_ENABLED=true. */
   middleware() {
     return (req: Request, res: Response, next: NextFunction) => {
-      if (!this.config.metricsEnabled) return next();
       const started = process.hrtime.bigint();
       res.on('finish', () => {
         const route = req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched';

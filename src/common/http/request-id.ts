@@ -3,8 +3,21 @@ import type { NextFunction, Request, Response } from 'express';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+const ID_BYTES = 12;
+// randomBytes() per request (a getrandom call each) was ~5% of a small request's CPU: draw the
+// entropy in blocks and hand out 12 bytes at a time. Never reused: each id takes fresh bytes.
+const BLOCK_BYTES = ID_BYTES * 1024;
+let block: Buffer = Buffer.alloc(0);
+let offset = 0;
+
 export function newRequestId(): string {
-  return `req_${randomBytes(12).toString('base64url')}`;
+  if (offset + ID_BYTES > block.length) {
+    block = randomBytes(BLOCK_BYTES);
+    offset = 0;
+  }
+  const id = block.toString('base64url', offset, offset + ID_BYTES);
+  offset += ID_BYTES;
+  return `req_${id}`;
 }
 
 /** Keeps a caller's X-Request-ID when it is a sane token, else makes one; always echoes it. */
