@@ -119,16 +119,6 @@ export class AgentsService {
     });
   }
 
-  /** Level, status and stored readiness score right now (one statement, no transaction); undefined when it is gone. */
-  async snapshot(tenant: TenantScope, id: string): Promise<{ maturity_level: MaturityLevel; readiness_score: number | null } | undefined> {
-    const [row] = await this.db.select<{ maturity_level: MaturityLevel; readiness_score: number | null }>(
-      tenant,
-      (schema) => `SELECT maturity_level, readiness_score FROM ${schema}.agents WHERE id = $1`,
-      [id],
-    );
-    return row;
-  }
-
   /** The agent's level right now (one statement, no transaction); undefined when it is gone. */
   async currentMaturity(tenant: TenantScope, id: string): Promise<MaturityLevel | undefined> {
     const [row] = await this.db.select<{ maturity_level: MaturityLevel }>(tenant, (schema) => `SELECT maturity_level FROM ${schema}.agents WHERE id = $1`, [id]);

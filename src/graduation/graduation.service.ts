@@ -8,8 +8,8 @@ import type { AuthContext } from '../auth/principal';
 import { Paginated } from '../common/http/envelope';
 import { AppError, invalidInput } from '../common/http/error-codes';
 import { likePattern, paginate } from '../common/pagination/paginate';
-import { TenantDb, type TenantScope } from '../database/tenant-db';
-import { MemoryService } from '../memory/memory.service';
+import { TenantDb } from '../database/tenant-db';
+import { MemoryService, readinessWindowSql, type ReadinessWindow } from '../memory/memory.service';
 import type { TenantRecord } from '../tenancy/tenant.entity';
 import { WebhookEvents } from '../webhooks/webhook-events.service';
 import { assessReadiness, EPISODE_COUNT_CAP, nextLevel, previousLevel, rank, READINESS_WINDOW, type Readiness } from './readiness';
@@ -52,27 +52,14 @@ export class GraduationService {
 
   /** Computes the agent's readiness for its next level and stores the score on the agent. */
   async readiness(ctx: AuthContext, agentId: string): Promise<Readiness & { agent_id: string }> {
-    // A read: three single statements side by side, no transaction (this route is polled by dashboards).
-    const [agent, examPassRate, window] = await Promise.all([
-      this.agents.snapshot(ctx.tenant, agentId),
-      this.lastExamPassRateOf(ctx.tenant, agentId),
-      this.memory.readinessWindowOf(ctx.tenant, agentId, READINESS_WINDOW, EPISODE_COUNT_CAP),
-    ]);
-    if (!agent) throw new AppError('AGENT_NOT_FOUND', `Agent '${agentId}' not found`);
-    const readiness = assessReadiness(agent.maturity_level, window, examPassRate);
-    if (agent.readiness_score !== readiness.score) {
+    // A read (dashboards poll this route): one statement, one connection, no transaction.
+    const [inputs] = await this.db.select<ReadinessInputs>(ctx.tenant, readinessInputsSql, [agentId, READINESS_WINDOW, EPISODE_COUNT_CAP]);
+    if (!inputs) throw new AppError('AGENT_NOT_FOUND', `Agent '${agentId}' not found`);
+    const readiness = assessReadiness(inputs.maturity_level, inputs, inputs.exam_pass_rate);
+    if (inputs.readiness_score !== readiness.score) {
       await this.db.run(ctx.tenant, (em) => this.agents.setReadinessScore(em, agentId, readiness.score));
     }
     return { agent_id: agentId, ...readiness };
-  }
-
-  private async lastExamPassRateOf(tenant: TenantScope, agentId: string): Promise<number | null> {
-    const [row] = await this.db.select<{ pass_rate: number }>(
-      tenant,
-      (schema) => `SELECT pass_rate FROM ${schema}.exams WHERE agent_id = $1 AND status = 'completed' ORDER BY completed_at DESC LIMIT 1`,
-      [agentId],
-    );
-    return row ? row.pass_rate : null;
   }
 
   /** Inside a unit of work: readiness of `agent` at its current level with the given exam pass rate. */
@@ -168,4 +155,25 @@ export class GraduationService {
       });
     });
   }
+}
+
+interface ReadinessInputs extends ReadinessWindow {
+  maturity_level: MaturityLevel;
+  readiness_score: number | null;
+  exam_pass_rate: number | null;
+}
+
+/**
+ * Everything readiness reads, in one round trip: the agent's level and stored score, its last
+ * completed exam's pass rate and its episode window (defined by the memory module). No row when the
+ * agent does not exist. $1 agent, $2 window size, $3 episode count cap.
+ */
+function readinessInputsSql(schema: string): string {
+  return `SELECT a.maturity_level, a.readiness_score,
+                 (SELECT x.pass_rate FROM ${schema}.exams x
+                   WHERE x.agent_id = a.id AND x.status = 'completed' ORDER BY x.completed_at DESC LIMIT 1) AS exam_pass_rate,
+                 w.*
+            FROM ${schema}.agents a
+           CROSS JOIN LATERAL (${readinessWindowSql(`${schema}.episodes`)}) w
+           WHERE a.id = $1`;
 }

@@ -171,17 +171,11 @@ export class MemoryService {
     const [row] = (await em.query(readinessWindowSql('episodes'), [agentId, size, countCap])) as ReadinessWindow[];
     return row;
   }
-
-  /** The same, as one statement outside any transaction (a read-only request needs no unit of work). */
-  async readinessWindowOf(tenant: TenantScope, agentId: string, size: number, countCap: number): Promise<ReadinessWindow> {
-    const [row] = await this.db.select<ReadinessWindow>(tenant, (schema) => readinessWindowSql(`${schema}.episodes`), [agentId, size, countCap]);
-    return row;
-  }
 }
 
 // Every episode is finished (the table's CHECK on outcome): the count reads the (agent_id, completed_at)
 // index alone, and only up to the cap. $1 agent, $2 window size, $3 count cap.
-function readinessWindowSql(episodes: string): string {
+export function readinessWindowSql(episodes: string): string {
   return `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM ${episodes} WHERE agent_id = $1 LIMIT $3) c) AS total_episodes,
                  count(*)::int AS episodes,
                  count(*) FILTER (WHERE w.human_intervention_count = 0)::int AS zero_intervention,
