@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AgentEntity } from './agents/agent.entity';
 import { AgentsModule } from './agents/agents.module';
 import { ExecutionEntity } from './agents/execution/execution.entity';
@@ -9,6 +9,7 @@ import { ChatModule } from './chat/chat.module';
 import { AUTH_ENTITIES } from './auth/entities';
 import { CredentialGuard, RolesGuard, TenantGuard } from './auth/guards';
 import { AllExceptionsFilter } from './common/http/exception.filter';
+import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { GraduationModule } from './graduation/graduation.module';
@@ -55,6 +56,7 @@ export class AppModule {
         { provide: APP_GUARD, useExisting: CredentialGuard },
         { provide: APP_GUARD, useExisting: PlanThrottlerGuard },
         { provide: APP_GUARD, useExisting: RolesGuard },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
     };

@@ -13,7 +13,7 @@ export interface Pagination {
   pages: number;
 }
 
-/** What a list handler returns; the reply (ApiExpressAdapter) lifts `pagination` beside `data`. */
+/** What a list handler returns; the interceptor lifts `pagination` beside `data`. */
 export class Paginated<T> {
   constructor(
     readonly items: T[],
