@@ -51,7 +51,14 @@ export class AgentsService {
   }
 
   async get(ctx: AuthContext, id: string): Promise<AgentEntity> {
-    return this.db.run(ctx.tenant, (em) => this.findOrFail(em, id));
+    return this.readOrFail(ctx.tenant, id);
+  }
+
+  /** The agent right now, as one statement outside any unit of work, or 404 AGENT_NOT_FOUND. */
+  async readOrFail(tenant: TenantScope, id: string): Promise<AgentEntity> {
+    const agent = await this.db.findById(tenant, AgentEntity, id);
+    if (!agent) throw agentNotFound(id);
+    return agent;
   }
 
   /**

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { AgentEntity } from '../agents/agent.entity';
 import { AgentsService } from '../agents/agents.service';
 import { complianceScore } from '../agents/execution/compliance';
 import type { ConversationResult } from '../agents/execution/conversation';
 import { buildMessages, ExecutionService } from '../agents/execution/execution.service';
 import type { LlmMessage } from '../agents/execution/llm/llm.types';
-import { loadLearnedExamples } from '../agents/training/learned-examples';
+import { readLearnedExamples } from '../agents/training/learned-examples';
 import type { AuthContext } from '../auth/principal';
 import { AppError, invalidInput, type ErrorCode } from '../common/http/error-codes';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -18,7 +17,7 @@ import { MESSAGE_COLUMNS, type InterruptReason, type MessageRow, type MessageSta
 import type { ChatResponseDto, ChatStreamQueryDto } from './dto/chat.dto';
 import { MessageDto } from './dto/session.dto';
 import { boundedHistory, type HistoryMessage } from './history';
-import { SessionsService } from './sessions.service';
+import { SessionsService, sessionNotFound } from './sessions.service';
 import { END, LiveTurn, sseFrame, TurnRegistry } from './turn-registry';
 
 /** How many of the newest messages are read before the token budget picks the ones that fit. */
@@ -124,7 +123,7 @@ export class ChatService {
       throw busySession(sessionId, this.registry.busyTurnOf(ctx.tenant.id, sessionId));
     }
     try {
-      const prepared = await this.db.run(ctx.tenant, (em) => this.prepare(em, ctx, input, sessionId, turnId));
+      const prepared = await this.prepare(ctx, input, sessionId, turnId);
       const recalled = await prepared.recalled;
       const [system, user] = buildMessages(prepared.agent, input.message, {}, recalled, prepared.examples);
       const messages = [system, ...boundedHistory(prepared.history, this.config.chatHistoryTokens), user];
@@ -141,51 +140,73 @@ export class ChatService {
   }
 
   /**
-   * One unit of work before the model, in few round trips: the session (found, or created together
-   * with the user message in one statement), the user message, the history and the learned examples.
-   * The recalled episodes are read meanwhile in a unit of work of their own (another pooled connection).
+   * Before the model, in few round trips and without holding a connection between them: the named
+   * session and its history; then, side by side, the agent, its learned examples and the recalled
+   * episodes; then one statement that stores the user message (creating the session when it is new).
+   * Each statement is atomic; none needs a snapshot shared with another, so there is no transaction.
    */
-  private async prepare(em: EntityManager, ctx: AuthContext, input: TurnInput, sessionId: string, turnId: string) {
+  private async prepare(ctx: AuthContext, input: TurnInput, sessionId: string, turnId: string) {
     let session: SessionRow | undefined;
+    let history: HistoryMessage[] = [];
     if (input.sessionId) {
-      session = await this.sessions.findVisible(em, ctx, input.sessionId);
+      [session, history] = await Promise.all([this.sessions.readVisible(ctx, input.sessionId), this.historyOf(ctx, input.sessionId)]);
       if (input.agentId && input.agentId !== session.agent_id) {
         throw invalidInput('agent_id is not the agent of this session', [{ field: 'agent_id', errors: ['agent_id must be the session’s agent (or absent)'] }]);
       }
     }
-    const agent = await this.agents.findOrFail(em, session?.agent_id ?? input.agentId!);
+    const agentId = session?.agent_id ?? input.agentId!;
+    const recalled = this.memory.recall(ctx.tenant, agentId, input.message, 3).catch(() => []);
+    const [agent, examples] = await Promise.all([this.agents.readOrFail(ctx.tenant, agentId), readLearnedExamples(this.db, ctx.tenant, agentId)]);
     if (agent.status !== 'active') {
       throw new AppError('GOVERNANCE_VIOLATION', `The agent is ${agent.status}: it cannot chat`, { agent_status: agent.status });
     }
-    const recalled = this.memory.recall(ctx.tenant, agent.id, input.message, 3).catch(() => []);
-    let history: HistoryMessage[] = [];
-    let userMessage: MessageRow;
-    if (session) {
-      history = (await em.query(
-        `SELECT role, content FROM chat_messages
+    const userMessage = await this.storeUserMessage(ctx, input, session, sessionId, agent.id, turnId);
+    const owner = session ? { type: session.owner_type, id: session.owner_id } : { type: ctx.principal.type, id: ctx.principal.id };
+    return { agent, owner, history, userMessage, recalled, examples };
+  }
+
+  private historyOf(ctx: AuthContext, sessionId: string): Promise<HistoryMessage[]> {
+    return this.db.select<HistoryMessage>(
+      ctx.tenant,
+      (schema) =>
+        `SELECT role, content FROM ${schema}.chat_messages
           WHERE session_id = $1 AND status <> 'failed' AND content <> ''
           ORDER BY seq DESC LIMIT ${HISTORY_ROWS}`,
-        [session.id],
-      )) as HistoryMessage[];
-      [userMessage] = (await em.query(
-        `WITH touched AS (
-           UPDATE chat_sessions SET message_count = message_count + 1, last_message_at = now(), updated_at = now() WHERE id = $1
-         )
-         INSERT INTO chat_messages (session_id, turn_id, role, content) VALUES ($1, $2, 'user', $3) RETURNING ${MESSAGE_COLUMNS}`,
-        [session.id, turnId, input.message],
-      )) as MessageRow[];
-    } else {
-      [userMessage] = (await em.query(
-        `WITH created AS (
-           INSERT INTO chat_sessions (id, agent_id, title, metadata, owner_type, owner_id, message_count, last_message_at)
-           VALUES ($1, $2, $3, '{}'::jsonb, $4, $5, 1, now()) RETURNING id
-         )
-         INSERT INTO chat_messages (session_id, turn_id, role, content) SELECT id, $6, 'user', $7 FROM created RETURNING ${MESSAGE_COLUMNS}`,
-        [sessionId, agent.id, titleOf(input.message), ctx.principal.type, ctx.principal.id, turnId, input.message],
-      )) as MessageRow[];
+      [sessionId],
+    );
+  }
+
+  /**
+   * The user message, in one statement with the session's counters (existing session) or with the
+   * session itself (new one). A session or agent deleted since it was read fails a foreign key: 404.
+   */
+  private async storeUserMessage(ctx: AuthContext, input: TurnInput, session: SessionRow | undefined, sessionId: string, agentId: string, turnId: string) {
+    try {
+      const [row] = session
+        ? await this.db.write<MessageRow>(
+            ctx.tenant,
+            (schema) =>
+              `WITH touched AS (
+                 UPDATE ${schema}.chat_sessions SET message_count = message_count + 1, last_message_at = now(), updated_at = now() WHERE id = $1
+               )
+               INSERT INTO ${schema}.chat_messages (session_id, turn_id, role, content) VALUES ($1, $2, 'user', $3) RETURNING ${MESSAGE_COLUMNS}`,
+            [session.id, turnId, input.message],
+          )
+        : await this.db.write<MessageRow>(
+            ctx.tenant,
+            (schema) =>
+              `WITH created AS (
+                 INSERT INTO ${schema}.chat_sessions (id, agent_id, title, metadata, owner_type, owner_id, message_count, last_message_at)
+                 VALUES ($1, $2, $3, '{}'::jsonb, $4, $5, 1, now()) RETURNING id
+               )
+               INSERT INTO ${schema}.chat_messages (session_id, turn_id, role, content) SELECT id, $6, 'user', $7 FROM created RETURNING ${MESSAGE_COLUMNS}`,
+            [sessionId, agentId, titleOf(input.message), ctx.principal.type, ctx.principal.id, turnId, input.message],
+          );
+      return row;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23503') throw error;
+      throw session ? sessionNotFound(session.id) : new AppError('AGENT_NOT_FOUND', `Agent '${agentId}' not found`);
     }
-    const owner = session ? { type: session.owner_type, id: session.owner_id } : { type: ctx.principal.type, id: ctx.principal.id };
-    return { agent, owner, history, userMessage, recalled, examples: await loadLearnedExamples(em, agent.id) };
   }
 
   /** The turn itself, detached from any request: the model, then the answer stored, then the last event. */

@@ -108,6 +108,13 @@ export class SessionsService {
     return row;
   }
 
+  /** The same as one statement outside any unit of work. */
+  async readVisible(ctx: AuthContext, id: string): Promise<SessionRow> {
+    const [row] = await this.db.select<SessionRow>(ctx.tenant, (schema) => `SELECT ${SESSION_COLUMNS} FROM ${schema}.chat_sessions WHERE id = $1`, [id]);
+    if (!row || !this.canSee(ctx, row)) throw sessionNotFound(id);
+    return row;
+  }
+
   canSee(ctx: AuthContext, owner: { owner_type: string; owner_id: string }): boolean {
     return seesAllSessions(ctx) || (owner.owner_type === ctx.principal.type && owner.owner_id === ctx.principal.id);
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager, type EntityTarget, type ObjectLiteral, QueryRunner } from 'typeorm';
 import { quoteSchema } from '../tenancy/slug';
 
 export interface TenantScope {
@@ -17,6 +17,9 @@ export interface TenantScope {
  */
 @Injectable()
 export class TenantDb {
+  /** Per entity: the select list of findById (database column AS property name). */
+  private readonly selectLists = new Map<EntityTarget<ObjectLiteral>, { table: string; columns: string }>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   async run<T>(scope: TenantScope | undefined, work: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -52,6 +55,40 @@ export class TenantDb {
   async select<T>(scope: TenantScope | undefined, sql: (schema: string) => string, params: unknown[] = []): Promise<T[]> {
     if (!scope?.schema) throw new Error('TenantDb.select called without a tenant');
     return this.dataSource.query(sql(quoteSchema(scope.schema)), params);
+  }
+
+  /**
+   * One statement that writes (an INSERT, possibly with data-modifying CTEs), outside any
+   * transaction: atomic on its own, one round trip. Same schema rule as select(); for writes that
+   * need more than one statement, use run().
+   */
+  async write<T>(scope: TenantScope | undefined, sql: (schema: string) => string, params: unknown[] = []): Promise<T[]> {
+    return this.select<T>(scope, sql, params);
+  }
+
+  /**
+   * One entity by its `id`, as a single select() statement (no transaction): the hot reads before
+   * a call-out (a chat turn's agent) and single-row GETs. The row is built from TypeORM's metadata
+   * (column -> property), so it is the same object repository.findOne would give; entities with
+   * column transformers or relations are refused, since this bypasses them.
+   */
+  async findById<T extends ObjectLiteral>(scope: TenantScope | undefined, entity: EntityTarget<T>, id: string): Promise<T | undefined> {
+    const { table, columns } = this.selectListOf(entity);
+    const [row] = await this.select<T>(scope, (schema) => `SELECT ${columns} FROM ${schema}.${table} WHERE id = $1`, [id]);
+    return row ? Object.assign(this.dataSource.getMetadata(entity).create() as T, row) : undefined;
+  }
+
+  private selectListOf(entity: EntityTarget<ObjectLiteral>): { table: string; columns: string } {
+    let list = this.selectLists.get(entity);
+    if (!list) {
+      const metadata = this.dataSource.getMetadata(entity);
+      const unsupported = metadata.columns.find((column) => column.transformer || column.relationMetadata);
+      if (unsupported || metadata.relations.length > 0) throw new Error(`TenantDb.findById does not support ${metadata.name} (transformers or relations)`);
+      const columns = metadata.columns.map((column) => `"${column.databaseName}" AS "${column.propertyName}"`).join(', ');
+      list = { table: `"${metadata.tableName}"`, columns };
+      this.selectLists.set(entity, list);
+    }
+    return list;
   }
 }
 

@@ -138,26 +138,34 @@ export class MemoryService {
   async recall(tenant: TenantScope, agentId: string, query: string, limit = 3): Promise<RecalledEpisode[]> {
     const terms = recallTerms(query);
     if (terms.length === 0) return [];
-    const score = terms.map((_, i) => `(CASE WHEN recent.haystack LIKE $${i + 3} THEN 1 ELSE 0 END)`).join(' + ');
-    return this.db.run(tenant, (em) =>
-      em.query(
+    const score = terms.map((_, i) => `(CASE WHEN h.haystack LIKE $${i + 3} THEN 1 ELSE 0 END)`).join(' + ');
+    // One statement, no transaction. The last 200 episodes come first (the index on (agent_id,
+    // completed_at)); only those are lowercased, once each, and scored once each: the OFFSET 0
+    // fences keep PostgreSQL from inlining the haystack into every term and the score into the
+    // WHERE and ORDER BY (it has no common-subexpression elimination).
+    return this.db.select<RecalledEpisode>(
+      tenant,
+      (schema) =>
         // An episode a person corrected is recalled with the correction as its answer, never the wrong one.
         `SELECT best.id AS episode_id, best.task, coalesce(c.correction, best.output) AS output, best.outcome, best.completed_at FROM (
-           SELECT id, task, output, outcome, completed_at, (${score}) AS relevance FROM (
-             SELECT *, lower(task || ' ' || coalesce(output, '')) AS haystack FROM episodes
-              WHERE agent_id = $1 ORDER BY completed_at DESC LIMIT 200
-           ) recent
-           WHERE (${score}) > 0
-           ORDER BY (${score}) DESC, completed_at DESC
+           SELECT id, task, output, outcome, completed_at, relevance FROM (
+             SELECT recent.*, (${score}) AS relevance FROM (
+               SELECT id, task, output, outcome, completed_at FROM ${schema}.episodes
+                WHERE agent_id = $1 ORDER BY completed_at DESC LIMIT 200
+             ) recent
+             CROSS JOIN LATERAL (SELECT lower(recent.task || ' ' || coalesce(recent.output, '')) AS haystack OFFSET 0) h
+             OFFSET 0
+           ) scored
+           WHERE relevance > 0
+           ORDER BY relevance DESC, completed_at DESC
            LIMIT $2
          ) best
          LEFT JOIN LATERAL (
-           SELECT f.correction FROM feedback f WHERE f.episode_id = best.id AND f.correction IS NOT NULL
+           SELECT f.correction FROM ${schema}.feedback f WHERE f.episode_id = best.id AND f.correction IS NOT NULL
             ORDER BY f.updated_at DESC, f.id DESC LIMIT 1
          ) c ON true
          ORDER BY best.relevance DESC, best.completed_at DESC`,
-        [agentId, Math.min(Math.max(limit, 1), 10), ...terms.map((term) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)],
-      ),
+      [agentId, Math.min(Math.max(limit, 1), 10), ...terms.map((term) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)],
     );
   }
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { TenantDb, TenantScope } from '../../database/tenant-db';
 
 export interface LearnedExample {
   input: string;
@@ -10,9 +11,17 @@ export const PROMPT_MAX_EXAMPLES = 8;
 export const PROMPT_EXAMPLES_BUDGET = 8000;
 const FIELD_MAX = 1500;
 
+// $1 agent, $2 how many.
+const EXAMPLES_SQL = (table: string) => `SELECT input, output FROM ${table} WHERE agent_id = $1 ORDER BY rank LIMIT $2`;
+
 /** Inside the caller's unit of work: the agent's best learned examples (what its last completed training run left). */
 export async function loadLearnedExamples(em: EntityManager, agentId: string): Promise<LearnedExample[]> {
-  return em.query('SELECT input, output FROM agent_examples WHERE agent_id = $1 ORDER BY rank LIMIT $2', [agentId, PROMPT_MAX_EXAMPLES]);
+  return em.query(EXAMPLES_SQL('agent_examples'), [agentId, PROMPT_MAX_EXAMPLES]);
+}
+
+/** The same, as one statement outside any unit of work (a chat turn reads it beside the agent). */
+export async function readLearnedExamples(db: TenantDb, tenant: TenantScope, agentId: string): Promise<LearnedExample[]> {
+  return db.select<LearnedExample>(tenant, (schema) => EXAMPLES_SQL(`${schema}.agent_examples`), [agentId, PROMPT_MAX_EXAMPLES]);
 }
 
 function clip(text: string): string {
