@@ -46,6 +46,26 @@ interface RunState {
   model: string | null;
 }
 
+/** What a tool call needs to know of the run it belongs to: the id actions report (execution or chat turn) and the mode. */
+interface ToolRun {
+  id: string;
+  mode: ExecutionEntity['mode'];
+}
+
+/** One model call's answer added to the run: counters, tokens, the model that answered and a `model` step. */
+function recordModelCall(state: RunState, response: LlmResponse): void {
+  state.modelCalls += 1;
+  state.promptTokens += response.usage.promptTokens;
+  state.completionTokens += response.usage.completionTokens;
+  state.model = response.model;
+  state.steps.push({
+    type: 'model',
+    content: response.content,
+    tool_calls: response.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments })),
+    usage: { prompt_tokens: response.usage.promptTokens, completion_tokens: response.usage.completionTokens },
+  });
+}
+
 /** What a paused execution keeps in executions.state: the run so far and the calls still to make. */
 type SavedState = RunState & { pending: LlmToolCall[] };
 
@@ -165,19 +185,13 @@ export class ExecutionService {
       await this.db.run(tenant, (em) => em.getRepository(ExecutionEntity).update({ id: execution.id }, { status: 'running' }));
     }
     const recalled = await this.memory.recall(tenant, agent.id, execution.task, 3).catch(() => []);
-    const state: RunState = {
-      messages: buildMessages(agent, execution.task, execution.context, recalled, examples),
-      steps: [],
-      decisions: [],
-      blocked: [],
-      interventions: 0,
-      promptTokens: 0,
-      completionTokens: 0,
-      modelCalls: 0,
-      provider: this.llm.name,
-      model: agent.model ?? this.llm.defaultModel,
-    };
+    const state = this.newRunState(agent, buildMessages(agent, execution.task, execution.context, recalled, examples));
     return this.drive(tenant, agent, execution, state, []);
+  }
+
+  private newRunState(agent: AgentEntity, messages: LlmMessage[]): RunState {
+    const state = { steps: [], decisions: [], blocked: [], interventions: 0, promptTokens: 0, completionTokens: 0, modelCalls: 0 };
+    return { ...state, messages, provider: this.llm.name, model: agent.model ?? this.llm.defaultModel };
   }
 
   /**
@@ -213,16 +227,7 @@ export class ExecutionService {
           break;
         }
         const response = await this.llm.complete({ model: agent.model ?? undefined, messages: state.messages, tools, signal });
-        state.modelCalls += 1;
-        state.promptTokens += response.usage.promptTokens;
-        state.completionTokens += response.usage.completionTokens;
-        state.model = response.model;
-        state.steps.push({
-          type: 'model',
-          content: response.content,
-          tool_calls: response.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments })),
-          usage: { prompt_tokens: response.usage.promptTokens, completion_tokens: response.usage.completionTokens },
-        });
+        recordModelCall(state, response);
         if (response.toolCalls.length === 0) {
           output = response.content;
           status = state.blocked.length > 0 ? 'blocked' : 'success';
@@ -241,7 +246,7 @@ export class ExecutionService {
   private async runToolCall(
     tenant: TenantRecord,
     agent: AgentEntity,
-    execution: ExecutionEntity,
+    run: ToolRun,
     call: LlmToolCall,
     state: RunState,
     signal: AbortSignal,
@@ -254,10 +259,10 @@ export class ExecutionService {
     const complexity = this.actions.complexity(call.name, call.arguments) as Complexity;
     // The level as it is now: a promotion or demotion applies from the next action on, also in a run
     // already going (an exam keeps the level it is judging).
-    if (execution.mode !== 'exam') agent.maturityLevel = (await this.agents.currentMaturity(tenant, agent.id)) ?? agent.maturityLevel;
+    if (run.mode !== 'exam') agent.maturityLevel = (await this.agents.currentMaturity(tenant, agent.id)) ?? agent.maturityLevel;
     const verdict = decide(agent.maturityLevel, complexity);
     // An exam has nobody to approve: the action runs simulated, as exam mode runs every action.
-    const examApproval = verdict.decision === 'require_approval' && execution.mode === 'exam';
+    const examApproval = verdict.decision === 'require_approval' && run.mode === 'exam';
     if (verdict.decision === 'require_approval' && !approved && !examApproval) {
       state.decisions.push({ action: call.name, complexity, decision: 'require_approval', reason: `complexity ${complexity} at ${agent.maturityLevel}` });
       return { pause: { complexity } };
@@ -275,7 +280,7 @@ export class ExecutionService {
     try {
       const result = await this.actions
         .get(call.name)!
-        .run(call.arguments, { tenantSlug: tenant.slug, agentId: agent.id, executionId: execution.id, simulate: execution.mode === 'exam', signal });
+        .run(call.arguments, { tenantSlug: tenant.slug, agentId: agent.id, executionId: run.id, simulate: run.mode === 'exam', signal });
       state.steps.push({ type: 'tool', name: call.name, arguments: call.arguments, complexity, flagged: verdict.flagged, result, duration_ms: Date.now() - started });
       return { result };
     } catch (failure) {
@@ -458,20 +463,8 @@ export class ExecutionService {
     const signal = AbortSignal.any([options.signal, AbortSignal.timeout(EXECUTION_DEADLINE_MS)]);
     const tools = this.actions.toolSpecs(agent.tools.filter((name) => this.actions.has(name)));
     const maxSteps = maxStepsOf(agent);
-    // All runToolCall reads of an execution: the id actions report, and the mode (a chat turn is not an exam).
-    const turn = { id: options.turnId, mode: 'normal' } as ExecutionEntity;
-    const state: RunState = {
-      messages: [...messages],
-      steps: [],
-      decisions: [],
-      blocked: [],
-      interventions: 0,
-      promptTokens: 0,
-      completionTokens: 0,
-      modelCalls: 0,
-      provider: this.llm.name,
-      model: agent.model ?? this.llm.defaultModel,
-    };
+    const turn: ToolRun = { id: options.turnId, mode: 'normal' };
+    const state = this.newRunState(agent, [...messages]);
     let content = '';
     let callText = '';
     let awaitingApproval = 0;
@@ -495,16 +488,7 @@ export class ExecutionService {
           }
         }
         if (!response) throw new LlmError('the stream ended without an answer', true);
-        state.modelCalls += 1;
-        state.promptTokens += response.usage.promptTokens;
-        state.completionTokens += response.usage.completionTokens;
-        state.model = response.model;
-        state.steps.push({
-          type: 'model',
-          content: response.content,
-          tool_calls: response.toolCalls.map((call) => ({ name: call.name, arguments: call.arguments })),
-          usage: { prompt_tokens: response.usage.promptTokens, completion_tokens: response.usage.completionTokens },
-        });
+        recordModelCall(state, response);
         if (response.toolCalls.length === 0) {
           status = state.blocked.length > 0 || awaitingApproval > 0 ? 'blocked' : 'success';
           break;
