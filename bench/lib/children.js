@@ -43,6 +43,9 @@ function waitForReady(child, label) {
  */
 async function startServer(script, label, config) {
   const child = fork(script, [], {
+    // Extra node flags for the servers only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): NODE_OPTIONS
+    // refuses --cpu-prof and would reach the load generator too.
+    execArgv: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
     env: { ...process.env, BENCH_CHILD_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

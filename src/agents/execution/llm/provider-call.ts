@@ -43,8 +43,12 @@ export class CallDeadline {
   }
 
   touch(): void {
-    clearTimeout(this.timer);
     if (this.controller.signal.aborted) return;
+    // Called for every streamed chunk: restart the same timer rather than allocate a new one.
+    if (this.timer) {
+      this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => {
       this.expired = true;
       this.controller.abort(new Error('LLM timeout'));
