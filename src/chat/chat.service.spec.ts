@@ -1,0 +1,57 @@
+import { AppError } from '../common/http/error-codes';
+import type { AppConfig } from '../config/config';
+import type { AuthContext } from '../auth/principal';
+import { ChatService } from './chat.service';
+import { TurnRegistry } from './turn-registry';
+
+const AGENT_ID = '11111111-1111-4111-8111-111111111111';
+const SESSION_ID = '22222222-2222-4222-8222-222222222222';
+const ctx = {
+  tenant: { id: 'tenant-1', slug: 'acme', schema: 'tenant_acme' },
+  principal: { type: 'user', id: 'user-1', role: 'member' },
+  requestId: 'req_test',
+} as unknown as AuthContext;
+const session = { id: SESSION_ID, agent_id: AGENT_ID, owner_type: 'user', owner_id: 'user-1' };
+const foreignKeyViolation = Object.assign(new Error('insert or update violates foreign key constraint'), { code: '23503' });
+
+/**
+ * A chat turn's set-up reads (session, agent, examples) and then stores the user message in its own
+ * statement: what was read may be deleted in between. These stub the database so that the write
+ * fails the way PostgreSQL does then, and check the caller gets a 404 and the session is free again.
+ */
+function service(write: jest.Mock) {
+  const db = { select: jest.fn().mockResolvedValue([]), write, run: jest.fn() };
+  const agents = { readOrFail: jest.fn().mockResolvedValue({ id: AGENT_ID, status: 'active', tools: [], name: 'A', role: 'R', systemPrompt: null }) };
+  const memory = { recall: jest.fn().mockResolvedValue([]) };
+  const sessions = { readVisible: jest.fn().mockResolvedValue(session) };
+  const registry = new TurnRegistry({ chatResumeGraceMs: 1000 } as AppConfig);
+  const chat = new ChatService(db as never, agents as never, memory as never, {} as never, sessions as never, registry, { chatHistoryTokens: 4000 } as AppConfig);
+  return { chat, registry };
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+describe('ChatService turn set-up when the store of the user message fails', () => {
+  it('answers AGENT_NOT_FOUND when the agent was deleted before its new session was created', async () => {
+    const { chat, registry } = service(jest.fn().mockRejectedValue(foreignKeyViolation));
+    const error = await failure(chat.chat(ctx, { agentId: AGENT_ID, message: 'hello there' }, () => undefined));
+    expect(error.code).toBe('AGENT_NOT_FOUND');
+    expect(registry.size).toBe(0);
+  });
+
+  it('answers NOT_FOUND for a session deleted after it was read, and frees the session for the next turn', async () => {
+    const { chat, registry } = service(jest.fn().mockRejectedValue(foreignKeyViolation));
+    const error = await failure(chat.chat(ctx, { sessionId: SESSION_ID, message: 'hello again' }, () => undefined));
+    expect(error.code).toBe('NOT_FOUND');
+    expect(registry.busyTurnOf('tenant-1', SESSION_ID)).toBeUndefined();
+  });
+
+  it('lets any other database error through unchanged', async () => {
+    const { chat } = service(jest.fn().mockRejectedValue(new Error('connection terminated')));
+    await expect(chat.chat(ctx, { sessionId: SESSION_ID, message: 'hello' }, () => undefined)).rejects.toThrow('connection terminated');
+  });
+});
