@@ -364,6 +364,25 @@ describe('Webhooks: subscriptions, signed and durable delivery', () => {
       expect(new Webhook(hook.secret!).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>)).toBeTruthy();
     });
 
+    it('writes the test delivery already claimed, so a polling worker never takes it from the request', async () => {
+      const hook = await subscribe({ events: ['agent.deleted'] });
+      // The queue row comes out of the same statement locked until after the request's own attempt.
+      const record = await t.app.get(TenantsService).getBySlug(tenant.slug);
+      const claim = await t.app.get(TenantDb).run(record, (em) => t.app.get(WebhookEvents).enqueueTest(em, record, hook.id, 60));
+      const [queued] = await t.app.get(DataSource).query(
+        'SELECT locked_until > now() + interval \'50 seconds\' AS claimed FROM public.webhook_queue WHERE delivery_id = $1',
+        [claim.delivery_id],
+      );
+      expect(queued).toEqual({ claimed: true });
+      await t.app.get(DataSource).query('DELETE FROM public.webhook_queue WHERE delivery_id = $1', [claim.delivery_id]);
+      // And through the route, with the worker polling every 50 ms: each answer is the finished attempt.
+      for (let i = 0; i < 20; i += 1) {
+        const res = await t.http.post(`/api/webhooks/${hook.id}/test`).set('Authorization', auth);
+        expect(res.body.data).toMatchObject({ status: 'delivered', attempts: 1, last_status_code: 200 });
+      }
+      expect(receiver.received).toHaveLength(20);
+    });
+
     it('disables a subscription after 20 consecutive failed deliveries; an admin re-enables it', async () => {
       const res = await t.http.post('/api/webhooks').set('Authorization', auth).send({ url: `${receiver.url}/fail`, events: ['agent.updated'] });
       const hook = res.body.data;

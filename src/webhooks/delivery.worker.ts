@@ -15,7 +15,8 @@ export const MAX_CONSECUTIVE_FAILURES = 20;
 const MAX_RESPONSE_BYTES = 4096;
 const CLAIM_MARGIN_SECONDS = 60;
 
-interface Claim {
+/** A queue row this process holds (locked_until in the future): the delivery it may attempt now. */
+export interface Claim {
   delivery_id: string;
   seq: string;
   tenant_id: string;
@@ -102,20 +103,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return claims.length === limit;
   }
 
-  /** Attempts one claimed delivery at once (the test route), if no worker holds it. */
-  async deliverNow(slug: string, deliveryId: string): Promise<void> {
-    const claims = updatedRows<Claim>(await this.dataSource.query(
-      `UPDATE public.webhook_queue q SET locked_until = now() + make_interval(secs => $2)
-         FROM public.tenants t
-        WHERE t.id = q.tenant_id AND q.delivery_id = (
-          SELECT delivery_id FROM public.webhook_queue WHERE delivery_id = $1 AND (locked_until IS NULL OR locked_until < now())
-          FOR UPDATE SKIP LOCKED)
-        RETURNING q.delivery_id, q.seq, q.tenant_id, t.slug`,
-      [deliveryId, this.lockSeconds()],
-    ));
-    if (claims.length === 0) return;
-    const schema = schemaForSlug(slug);
-    for (const attempt of await this.startAttempts(schema, claims)) await this.deliver(schema, attempt);
+  /**
+   * Attempts at once a delivery whose queue row was written already locked by this process (the test
+   * route): no worker can take it first, and if this process dies before the attempt, the lock runs
+   * out and a worker delivers it.
+   */
+  async deliverClaimed(claim: Claim): Promise<void> {
+    const schema = schemaForSlug(claim.slug);
+    for (const attempt of await this.startAttempts(schema, [claim])) await this.deliver(schema, attempt);
+  }
+
+  /** How long a claim (a locked queue row) lasts: one attempt's timeout and a margin. */
+  lockSeconds(): number {
+    return Math.ceil(this.config.webhooks.timeoutMs / 1000) + CLAIM_MARGIN_SECONDS;
   }
 
   private schedule(delayMs: number): void {
@@ -136,10 +136,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const again = full || this.wakeRequested;
     this.wakeRequested = false;
     this.schedule(again ? 0 : this.config.webhooks.pollIntervalMs);
-  }
-
-  private lockSeconds(): number {
-    return Math.ceil(this.config.webhooks.timeoutMs / 1000) + CLAIM_MARGIN_SECONDS;
   }
 
   private async claim(limit: number): Promise<Claim[]> {

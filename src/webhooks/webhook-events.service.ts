@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { TenantDb } from '../database/tenant-db';
 import { schemaForSlug } from '../tenancy/slug';
 import type { TenantRecord } from '../tenancy/tenant.entity';
-import { DeliveryWorker } from './delivery.worker';
+import { DeliveryWorker, type Claim } from './delivery.worker';
 import { ALL_EVENTS, TEST_EVENT, type WebhookEnvelope, type WebhookEventType } from './webhook-events';
 
 /**
@@ -48,19 +48,22 @@ export class WebhookEvents {
     });
   }
 
-  /** A `webhook.test` delivery for one subscription (active or not); returns the delivery id. */
-  async enqueueTest(em: EntityManager, tenant: Pick<TenantRecord, 'id' | 'slug'>, webhookId: string): Promise<string> {
+  /**
+   * A `webhook.test` delivery, its queue row written already claimed for `lockSeconds` by the caller,
+   * which attempts it at once (DeliveryWorker.deliverClaimed): a polling worker cannot take it first.
+   */
+  async enqueueTest(em: EntityManager, tenant: Pick<TenantRecord, 'id' | 'slug'>, webhookId: string, lockSeconds: number): Promise<Claim> {
     const envelope = envelopeFor(tenant, TEST_EVENT, { webhook_id: webhookId, message: 'A test event from Atom: your endpoint is reachable.' });
     const [row] = (await em.query(
       `WITH queued AS (
          INSERT INTO webhook_deliveries (webhook_id, event_id, event, body, next_attempt_at)
          VALUES ($1, $2, $3, $4, now()) RETURNING id
        )
-       INSERT INTO public.webhook_queue (delivery_id, tenant_id, next_attempt_at)
-       SELECT id, $5, now() FROM queued RETURNING delivery_id`,
-      [webhookId, envelope.id, TEST_EVENT, JSON.stringify(envelope), tenant.id],
-    )) as { delivery_id: string }[];
-    return row.delivery_id;
+       INSERT INTO public.webhook_queue (delivery_id, tenant_id, next_attempt_at, locked_until)
+       SELECT id, $5, now(), now() + make_interval(secs => $6) FROM queued RETURNING delivery_id, seq, tenant_id`,
+      [webhookId, envelope.id, TEST_EVENT, JSON.stringify(envelope), tenant.id, lockSeconds],
+    )) as Omit<Claim, 'slug'>[];
+    return { ...row, slug: tenant.slug };
   }
 }
 

@@ -105,12 +105,12 @@ export class WebhooksService {
 
   /** Writes a `webhook.test` delivery and makes its first attempt now; returns the delivery after it. */
   async test(ctx: AuthContext, id: string): Promise<DeliveryRow> {
-    const deliveryId = await this.db.run(ctx.tenant, async (em) => {
+    const claim = await this.db.run(ctx.tenant, async (em) => {
       await this.findOrFail(em, id);
-      return this.events.enqueueTest(em, ctx.tenant, id);
+      return this.events.enqueueTest(em, ctx.tenant, id, this.worker.lockSeconds());
     });
-    await this.worker.deliverNow(ctx.tenant.slug, deliveryId);
-    return this.db.run(ctx.tenant, (em) => this.findDeliveryOrFail(em, id, deliveryId));
+    await this.worker.deliverClaimed(claim);
+    return this.db.run(ctx.tenant, (em) => this.findDeliveryOrFail(em, id, claim.delivery_id));
   }
 
   async deliveries(ctx: AuthContext, id: string, query: DeliveryListQueryDto): Promise<Paginated<DeliveryRow>> {
