@@ -15,7 +15,7 @@ const { AtomApi, requestJson, expectStatus } = require('./lib/atom-api');
 const { provisionTenant, provisionRange, deleteTenants } = require('./lib/tenants');
 const { loadMe, problemsOf } = require('./lib/load');
 const { measureCpu, machineBusyPercent } = require('./lib/cpu');
-const { evaluate, formatSummary, writeJson, round } = require('./lib/report');
+const { evaluate, formatSummary, writeJson, round, NEST_CEILING_TITLE, NEST_WITH_QUERY_TITLE } = require('./lib/report');
 
 const RESULTS_FILE = join(__dirname, 'results', 'latest.json');
 const SECRETS = { jwtSecret: randomBytes(30).toString('hex'), platformKey: 'bench-platform-key-123456' };
@@ -59,12 +59,15 @@ async function measureBaseline(ctx, tenant, userId, title) {
   }
 }
 
-/** Context for the ratio: the framework alone, no database, guards or envelope. */
-async function measureNestCeiling(ctx) {
-  const server = await startServer(join(__dirname, 'nest-ceiling-server.js'), 'nest-ceiling', {});
+/**
+ * Context for the ratio: the framework alone (constant body), then the framework plus the baseline's
+ * one query (no guards, auth, limits or envelope): what any Nest app doing this read could reach here.
+ */
+async function measureNestCeiling(ctx, config, title) {
+  const server = await startServer(join(__dirname, 'nest-ceiling-server.js'), 'nest-ceiling', config);
   try {
-    await expectStatus(requestJson(server.url, 'GET', '/api/auth/me'), 200, 'nest ceiling GET /api/auth/me');
-    return await measure(ctx, server, 'nest ceiling (no DB, no auth)', ['not-checked']);
+    await expectStatus(requestJson(server.url, 'GET', '/api/auth/me'), 200, `${title} GET /api/auth/me`);
+    return await measure(ctx, server, title, ['not-checked']);
   } finally {
     await server.stop();
   }
@@ -111,7 +114,9 @@ async function benchmark(ctx) {
   await atom.server.stop();
 
   runs.baseline = await measureBaseline(ctx, first, me.user.id, 'baseline, 1 tenant');
-  runs.nestCeiling = await measureNestCeiling(ctx);
+  runs.nestCeiling = await measureNestCeiling(ctx, {}, NEST_CEILING_TITLE);
+  const query = { databaseUrl: db.url, schema: first.schema, userId: me.user.id, poolSize: settings.poolSize };
+  runs.nestWithQuery = await measureNestCeiling(ctx, query, NEST_WITH_QUERY_TITLE);
 
   atom = await startAtom(settings, db);
   startup.oneTenantSeconds = atom.startupSeconds;

@@ -4,6 +4,8 @@ const { mkdirSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 
 const TARGETS = { minRatio: 0.5, maxTenantChangePercent: 10 };
+const NEST_CEILING_TITLE = 'nest ceiling (no DB, no auth)';
+const NEST_WITH_QUERY_TITLE = 'nest + the query (no auth)';
 
 function round(value, digits = 1) {
   if (value === null || value === undefined || Number.isNaN(value)) return null;
@@ -17,7 +19,7 @@ function percentChange(from, to) {
 
 /** Ratio, tenant scaling and connection growth, each against its target from the issue. */
 function evaluate(runs, settings) {
-  const { baseline, baselineManyTenants, atomOneTenant, atomManyTenants, atomSpread, atomOneTenantAgain, nestCeiling } = runs;
+  const { baseline, baselineManyTenants, atomOneTenant, atomManyTenants, atomSpread, atomOneTenantAgain, nestCeiling, nestWithQuery } = runs;
   const ratio = atomOneTenant.load.requestsPerSecond / baseline.load.requestsPerSecond;
   // The 1-tenant reference: the mean of the runs before and after the N-tenant ones, when both exist.
   const oneTenantRuns = [atomOneTenant, atomOneTenantAgain].filter(Boolean);
@@ -33,6 +35,8 @@ function evaluate(runs, settings) {
       value: round(ratio, 3),
       // Bare Nest + Express, constant JSON, no database: the most any Nest app could reach here.
       nestCeilingRatio: nestCeiling ? round(nestCeiling.load.requestsPerSecond / baseline.load.requestsPerSecond, 3) : null,
+      // The same app plus the baseline's query through pg: the floor for any Nest route doing this read.
+      nestWithQueryRatio: nestWithQuery ? round(nestWithQuery.load.requestsPerSecond / baseline.load.requestsPerSecond, 3) : null,
       target: `>= ${TARGETS.minRatio}x`,
       met: ratio >= TARGETS.minRatio,
     },
@@ -94,7 +98,8 @@ function formatSummary(report) {
     header,
     '-'.repeat(header.length),
     runRow('baseline (node:http + pg), 1 tenant', runs.baseline),
-    ...(runs.nestCeiling ? [runRow('nest ceiling (no DB, no auth)', runs.nestCeiling)] : []),
+    ...(runs.nestCeiling ? [runRow(NEST_CEILING_TITLE, runs.nestCeiling)] : []),
+    ...(runs.nestWithQuery ? [runRow(NEST_WITH_QUERY_TITLE, runs.nestWithQuery)] : []),
     runRow('atom, 1 tenant', runs.atomOneTenant),
     runRow(`atom, ${settings.tenants} tenants`, runs.atomManyTenants),
   ];
@@ -105,7 +110,8 @@ function formatSummary(report) {
   lines.push(
     '',
     `atom / baseline throughput: ${ratio.value}x (target ${ratio.target}): ${verdict(ratio.met)}` +
-      (ratio.nestCeilingRatio === null ? '' : `; bare Nest with no DB or auth reaches ${ratio.nestCeilingRatio}x`),
+      (ratio.nestCeilingRatio === null ? '' : `; bare Nest with no DB or auth reaches ${ratio.nestCeilingRatio}x`) +
+      (ratio.nestWithQueryRatio === null ? '' : `, bare Nest doing the same query ${ratio.nestWithQueryRatio}x`),
     `${scaling.tenants} vs 1 tenant (mean of the 1-tenant runs, ${scaling.oneTenantReferenceRequestsPerSecond} req/s` +
       (scaling.oneTenantRunsDriftPercent === null ? '' : `; they differ by ${scaling.oneTenantRunsDriftPercent}%`) +
       `): req/s ${scaling.requestsPerSecondChangePercent}%, p99 ${scaling.p99ChangePercent}%` +
@@ -128,4 +134,4 @@ function writeJson(file, report) {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 }
 
-module.exports = { evaluate, formatSummary, writeJson, round };
+module.exports = { evaluate, formatSummary, writeJson, round, NEST_CEILING_TITLE, NEST_WITH_QUERY_TITLE };
