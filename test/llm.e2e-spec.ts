@@ -176,6 +176,61 @@ describe('OpenAI provider against a fake Chat Completions server', () => {
     expect(error).toMatchObject({ retryable: true, status: 503 });
   });
 
+  it('streams with the key in the Authorization header, and without one to a keyless server', async () => {
+    fake.reply({ content: 'one two' });
+    await collect(llm.stream({ messages: [{ role: 'user', content: 'x' }] }));
+    expect(fake.calls[0]).toMatchObject({ method: 'POST', path: '/v1/chat/completions' });
+    expect(fake.calls[0].headers).toMatchObject({ authorization: `Bearer ${KEY}`, 'content-type': 'application/json', accept: 'text/event-stream' });
+
+    const keyless = createLlmProvider(loadConfig({ DATA_DIR: ':memory:', LLM_PROVIDER: 'openai', LLM_BASE_URL: `${fake.url}/`, LLM_MODEL: 'llama3.2' }));
+    fake.reply({ content: 'hi' });
+    const events = await collect(keyless.stream({ messages: [{ role: 'user', content: 'x' }] }));
+    expect(events[events.length - 1]).toMatchObject({ type: 'done', response: { content: 'hi', model: 'llama3.2' } });
+    expect(fake.calls[1].path).toBe('/v1/chat/completions'); // a trailing slash in LLM_BASE_URL is fine
+    expect(fake.calls[1].headers.authorization).toBeUndefined();
+  });
+
+  it('reports an error sent in the middle of a stream, after the deltas already given, without the key', async () => {
+    fake.reply({ content: 'alpha beta gamma', midStreamError: `overloaded, key ${KEY}` });
+    const seen: LlmStreamEvent[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const event of llm.stream({ messages: [{ role: 'user', content: 'x' }] })) seen.push(event);
+      })(),
+    );
+    expect(seen).toEqual([{ type: 'delta', content: 'alpha' }]);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('overloaded');
+    expect(error.message).not.toContain(KEY);
+  });
+
+  it('stops a stream mid-answer when the caller aborts, as a non-retryable LlmError', async () => {
+    fake.reply({ content: 'one two three four five', chunkDelayMs: 100 });
+    const controller = new AbortController();
+    const seen: LlmStreamEvent[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const event of llm.stream({ messages: [{ role: 'user', content: 'x' }], signal: controller.signal })) {
+          seen.push(event);
+          controller.abort();
+        }
+      })(),
+    );
+    expect(seen).toHaveLength(1);
+    expect(error).toMatchObject({ retryable: false });
+    expect(error.message).toContain('cancelled');
+  });
+
+  it('reports an unreachable server on a stream as a retryable LlmError', async () => {
+    const gone = await FakeOpenAI.start();
+    const url = gone.url;
+    await gone.close();
+    const unreachable = createLlmProvider(loadConfig({ DATA_DIR: ':memory:', LLM_PROVIDER: 'openai', LLM_BASE_URL: url, LLM_API_KEY: KEY }));
+    const error = await failure(collect(unreachable.stream({ messages: [{ role: 'user', content: 'x' }] })));
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/could not reach the provider: .*ECONNREFUSED/);
+  });
+
   it('times out after LLM_TIMEOUT_MS as a retryable LlmError', async () => {
     const quick = provider(fake, { LLM_TIMEOUT_MS: '200' });
     fake.reply({ content: 'too late', delayMs: 1500 });

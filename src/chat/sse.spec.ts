@@ -66,8 +66,23 @@ describe('SseStream', () => {
     stream.write('a\n\n');
     stream.write('b\n\n');
     expect(res.flushed).toEqual([]);
-    jest.runOnlyPendingTimers();
-    expect(res.flushed[0]).toBe('a\n\nb\n\n');
+    jest.runAllTicks();
+    expect(res.flushed).toEqual(['a\n\nb\n\n']);
+  });
+
+  it('also batches frames written by a chain of promise jobs, and flushes before any timer or I/O callback', async () => {
+    jest.useRealTimers();
+    const res = new FakeResponse();
+    const stream = new SseStream(req, res as unknown as Response, 60_000);
+    const immediate = new Promise<string[]>((resolve) => setImmediate(() => resolve([...res.flushed])));
+    stream.write('a\n\n');
+    await Promise.resolve();
+    stream.write('b\n\n');
+    await Promise.resolve();
+    stream.write('c\n\n');
+    expect(res.flushed).toEqual([]);
+    expect(await immediate).toEqual(['a\n\nb\n\nc\n\n']);
+    stream.end();
   });
 
   it('calls onClose at once for a response already gone', () => {

@@ -37,6 +37,8 @@ export interface FakeReply {
   delayMs?: number;
   /** Streaming only: wait this long before each chunk after the first (a provider that stalls mid-answer). */
   chunkDelayMs?: number;
+  /** Streaming only: after the first content chunk, send `{error: {message}}` and end (a provider failing mid-answer). */
+  midStreamError?: string;
 }
 
 export interface FakeFailure {
@@ -232,6 +234,10 @@ export class FakeOpenAI {
       if (index > 0 && reply.chunkDelayMs) await this.sleep(reply.chunkDelayMs);
       if (gone(res)) return;
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      if (reply.midStreamError && index === 1) {
+        res.end(`data: ${JSON.stringify({ error: { message: reply.midStreamError, type: 'server_error' } })}\n\n`);
+        return;
+      }
     }
     res.end('data: [DONE]\n\n');
   }

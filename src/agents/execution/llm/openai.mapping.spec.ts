@@ -1,6 +1,6 @@
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { LlmError, type LlmMessage } from './llm.types';
-import { fromOpenAiCompletion, OpenAiStreamAccumulator, parseToolArguments, toFinishReason, toOpenAiMessages, toOpenAiTools } from './openai.mapping';
+import { fromOpenAiCompletion, OpenAiStreamAccumulator, parseOpenAiChunk, parseToolArguments, toFinishReason, toOpenAiMessages, toOpenAiTools } from './openai.mapping';
 
 function completion(message: Partial<ChatCompletion.Choice['message']>, finish: ChatCompletion.Choice['finish_reason'] = 'stop', usage?: ChatCompletion['usage']): ChatCompletion {
   return {
@@ -172,5 +172,33 @@ describe('OpenAiStreamAccumulator', () => {
     const acc = new OpenAiStreamAccumulator('asked');
     acc.add({ ...chunk({ content: 'x' }), model: '' });
     expect(acc.result().model).toBe('asked');
+  });
+});
+
+describe('parseOpenAiChunk', () => {
+  it('parses a chunk', () => {
+    expect(parseOpenAiChunk('{"id":"c","choices":[{"index":0,"delta":{"content":"hi"}}]}')).toEqual({ id: 'c', choices: [{ index: 0, delta: { content: 'hi' } }] });
+  });
+
+  it('refuses data that is not a JSON object with a non-retryable LlmError', () => {
+    for (const data of ['not json', '42', 'null']) {
+      expect(() => parseOpenAiChunk(data)).toThrow(LlmError);
+      expect(() => parseOpenAiChunk(data)).toThrow(/openai: the stream sent an event that is not/);
+    }
+  });
+
+  it('throws the message of an error the server sent instead of a chunk, as a plain Error for toLlmError to word', () => {
+    const thrown = (data: string) => {
+      try {
+        parseOpenAiChunk(data);
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('nothing thrown');
+    };
+    expect(thrown('{"error":{"message":"overloaded","type":"server_error"}}')).toMatchObject({ message: 'overloaded' });
+    expect(thrown('{"error":{"message":"overloaded"}}')).not.toBeInstanceOf(LlmError);
+    expect(thrown('{"error":"quota exceeded"}').message).toBe('quota exceeded');
+    expect(thrown('{"error":{}}').message).toBe('the stream reported an error');
   });
 });

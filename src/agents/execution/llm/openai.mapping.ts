@@ -96,6 +96,26 @@ export function fromOpenAiCompletion(completion: ChatCompletion, requestedModel:
 }
 
 /** Builds one LlmResponse out of streamed chunks: content deltas, tool-call deltas (by index), final usage. */
+/**
+ * One streamed chunk from its event data. A server that fails mid-answer sends `{error: {message}}`
+ * instead of a chunk: thrown as a plain Error, for toLlmError to word (and redact) like any other.
+ */
+export function parseOpenAiChunk(data: string): ChatCompletionChunk {
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch {
+    throw new LlmError('openai: the stream sent an event that is not JSON', false);
+  }
+  if (!chunk || typeof chunk !== 'object') throw new LlmError('openai: the stream sent an event that is not a chunk', false);
+  const failure = (chunk as { error?: { message?: unknown } | string }).error;
+  if (failure !== undefined && failure !== null) {
+    const message = typeof failure === 'string' ? failure : typeof failure.message === 'string' ? failure.message : 'the stream reported an error';
+    throw new Error(message);
+  }
+  return chunk as ChatCompletionChunk;
+}
+
 export class OpenAiStreamAccumulator {
   private content = '';
   private model = '';

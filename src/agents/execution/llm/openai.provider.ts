@@ -6,7 +6,8 @@ import OpenAI, {
 } from 'openai';
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import type { LlmProvider, LlmRequest, LlmResponse, LlmStreamEvent } from './llm.types';
-import { fromOpenAiCompletion, OpenAiStreamAccumulator, toOpenAiMessages, toOpenAiTools } from './openai.mapping';
+import { EVENT_STREAM_ERRORS, EventStreamClient } from './event-stream-request';
+import { fromOpenAiCompletion, OpenAiStreamAccumulator, parseOpenAiChunk, toOpenAiMessages, toOpenAiTools } from './openai.mapping';
 import { CallDeadline, toLlmError, type VendorProviderOptions } from './provider-call';
 
 const OPENAI_API = 'https://api.openai.com/v1';
@@ -14,12 +15,16 @@ const SDK_ERRORS = { APIError, APIConnectionError, APIConnectionTimeoutError, AP
 
 /**
  * Any server that speaks the Chat Completions API: OpenAI itself, or Ollama, vLLM, LM Studio… at
- * LLM_BASE_URL (which includes the `/v1`).
+ * LLM_BASE_URL (which includes the `/v1`). Plain calls go through the official SDK; streamed ones
+ * (every chat token) through EventStreamClient, which costs a fraction of the SDK's allocations per
+ * chunk (see event-stream-request.ts). Both send the same body and headers and map errors alike.
  */
 export class OpenAiProvider implements LlmProvider {
   readonly name = 'openai' as const;
   readonly defaultModel: string;
   private readonly client: OpenAI;
+  private readonly streams = new EventStreamClient();
+  private readonly completionsUrl: URL;
 
   constructor(private readonly options: VendorProviderOptions) {
     this.defaultModel = options.model;
@@ -34,6 +39,7 @@ export class OpenAiProvider implements LlmProvider {
       // A self-hosted server without a key gets no Authorization header at all.
       ...(options.apiKey ? {} : { defaultHeaders: { Authorization: null } }),
     });
+    this.completionsUrl = new URL(`${(options.baseUrl ?? OPENAI_API).replace(/\/+$/, '')}/chat/completions`);
   }
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
@@ -57,19 +63,21 @@ export class OpenAiProvider implements LlmProvider {
     const deadline = new CallDeadline(this.options.timeoutMs, request.signal);
     const accumulator = new OpenAiStreamAccumulator(model);
     try {
-      const chunks = await this.client.chat.completions.create(
-        { ...this.body(request, model), stream: true, stream_options: { include_usage: true } },
-        { signal: deadline.signal },
-      );
-      for await (const chunk of chunks) {
+      const events = this.streams.post({
+        url: this.completionsUrl,
+        headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {},
+        body: JSON.stringify({ ...this.body(request, model), stream: true, stream_options: { include_usage: true } }),
+        signal: deadline.signal,
+      });
+      for await (const data of events) {
         deadline.touch();
-        const text = accumulator.add(chunk);
+        const text = accumulator.add(parseOpenAiChunk(data));
         if (text) yield { type: 'delta', content: text };
       }
       deadline.throwIfAborted('openai');
       yield { type: 'done', response: accumulator.result() };
     } catch (error) {
-      throw toLlmError('openai', error, SDK_ERRORS, deadline, this.options.apiKey);
+      throw toLlmError('openai', error, EVENT_STREAM_ERRORS, deadline, this.options.apiKey);
     } finally {
       deadline.dispose();
     }
