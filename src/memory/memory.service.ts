@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Paginated } from '../common/http/envelope';
 import { invalidInput } from '../common/http/error-codes';
 import { likePattern, paginate } from '../common/pagination/paginate';
@@ -84,9 +85,10 @@ export function recallTerms(text: string): string[] {
 export class MemoryService {
   constructor(private readonly db: TenantDb) {}
 
+  /** Always a new episode: insert(), since save() would first SELECT the id to choose insert or update. */
   async record(em: EntityManager, episode: Omit<EpisodeEntity, 'createdAt'>): Promise<void> {
-    const repo = em.getRepository(EpisodeEntity);
-    await repo.save(repo.create(episode));
+    // The cast only widens `steps` (free-form jsonb), which TypeORM's deep-partial type cannot express.
+    await em.getRepository(EpisodeEntity).insert(episode as QueryDeepPartialEntity<EpisodeEntity>);
   }
 
   /** Inside the caller's unit of work (which checked the agent): one page of the agent's episodes. */
