@@ -92,6 +92,22 @@ describe('Agent training', () => {
     expect(trained.messages[1]).toEqual({ role: 'user', content: 'Write the welcome line for Globex' });
   });
 
+  it('recall: the agent\'s own earlier episodes that share most terms with the task, any case, the newer first on a tie', async () => {
+    const agentId = await agent();
+    const other = await agent();
+    await episode(agentId, 'Invoice for ACME', 'Sent the INVOICE to Acme billing');
+    await episode(agentId, 'Weather today', 'Sunny');
+    await episode(agentId, 'ACME onboarding', 'Welcome pack sent');
+    await episode(agentId, 'Invoice reminder', 'Reminder about the invoice for acme, sent');
+    await episode(other, 'Invoice ACME', 'Another agent\'s memory');
+
+    const { request } = await episode(agentId, 'invoice for Acme please', 'Done');
+    const system = request.messages[0].content as string;
+    const recalled = [...system.matchAll(/^\d\. Task: (.*)$/gm)].map((match) => match[1]);
+    expect(recalled).toEqual(['Invoice reminder', 'Invoice for ACME', 'ACME onboarding']);
+    expect(system).not.toContain('Another agent');
+  });
+
   it('source episodes: the best successful episodes, deduplicated, capped at max_examples; a completed run replaces the whole set', async () => {
     const agentId = await agent();
     const ids: string[] = [];

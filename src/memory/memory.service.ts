@@ -140,11 +140,11 @@ export class MemoryService {
   async recall(tenant: TenantScope, agentId: string, query: string, limit = 3): Promise<RecalledEpisode[]> {
     const terms = recallTerms(query);
     if (terms.length === 0) return [];
-    const score = terms.map((_, i) => `(CASE WHEN h.haystack LIKE $${i + 3} THEN 1 ELSE 0 END)`).join(' + ');
+    const score = terms.map((_, i) => `(CASE WHEN recent.recall_text LIKE $${i + 3} THEN 1 ELSE 0 END)`).join(' + ');
     // One statement, no transaction. The last 200 episodes come first (the index on (agent_id,
-    // completed_at)); only those are lowercased, once each, and scored once each: the OFFSET 0
-    // fences keep PostgreSQL from inlining the haystack into every term and the score into the
-    // WHERE and ORDER BY (it has no common-subexpression elimination).
+    // completed_at)), each scored once over recall_text (task and output, lowercased when the episode
+    // was written: migration 0010); the OFFSET 0 fence keeps PostgreSQL from inlining the score into
+    // the WHERE and ORDER BY (it has no common-subexpression elimination).
     return this.db.select<RecalledEpisode>(
       tenant,
       (schema) =>
@@ -152,10 +152,9 @@ export class MemoryService {
         `SELECT best.id AS episode_id, best.task, coalesce(c.correction, best.output) AS output, best.outcome, best.completed_at FROM (
            SELECT id, task, output, outcome, completed_at, relevance FROM (
              SELECT recent.*, (${score}) AS relevance FROM (
-               SELECT id, task, output, outcome, completed_at FROM ${schema}.episodes
+               SELECT id, task, output, outcome, completed_at, recall_text FROM ${schema}.episodes
                 WHERE agent_id = $1 ORDER BY completed_at DESC LIMIT 200
              ) recent
-             CROSS JOIN LATERAL (SELECT lower(recent.task || ' ' || coalesce(recent.output, '')) AS haystack OFFSET 0) h
              OFFSET 0
            ) scored
            WHERE relevance > 0
