@@ -3,8 +3,9 @@ import { createLlmProvider } from '../src/agents/execution/llm/llm.module';
 import { LlmError, type LlmMessage, type LlmProvider, type LlmStreamEvent, type LlmToolSpec } from '../src/agents/execution/llm/llm.types';
 import { FakeOpenAI } from './support/fake-openai';
 
-// The real OpenAI provider (the official SDK, over HTTP) against a fake Chat Completions server on
-// 127.0.0.1, built from configuration exactly as the app builds it. No database, no app.
+// The real OpenAI provider (the official SDK for plain calls, the node:http event-stream client for
+// streamed ones) against a fake Chat Completions server on 127.0.0.1, built from configuration exactly
+// as the app builds it. No database, no app.
 
 const KEY = 'sk-test-e2e-secret-0123456789';
 const tools: LlmToolSpec[] = [
