@@ -1,5 +1,7 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { eventData, EventStreamErrorEvent } from './event-stream-request';
+import { eventData, EventStreamClient, EventStreamErrorEvent, EventStreamStatusError } from './event-stream-request';
 
 /** The data eventData hands out for a body arriving in these pieces. */
 async function dataOf(...pieces: string[]): Promise<string[]> {
@@ -32,5 +34,54 @@ describe('eventData', () => {
   it('throws an event named error with its message', async () => {
     await expect(dataOf('data: ok\n\n', 'event: error\ndata: {"error":{"message":"overloaded"}}\n\n')).rejects.toEqual(new EventStreamErrorEvent('overloaded'));
     await expect(dataOf('event: error\ndata: plain words\n\n')).rejects.toThrow('plain words');
+  });
+});
+
+describe('EventStreamClient', () => {
+  let server: Server;
+  let url: URL;
+  let answer: (res: ServerResponse) => void;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => answer(res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`);
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const post = async () => {
+    const out: string[] = [];
+    for await (const data of new EventStreamClient().post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) out.push(data);
+    return out;
+  };
+  const failure = () => post().then(() => undefined, (error: unknown) => error as EventStreamStatusError);
+
+  it('streams the data of an event-stream answer', async () => {
+    answer = (res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: one\n\ndata: [DONE]\n\n');
+    expect(await post()).toEqual(['one']);
+  });
+
+  it('reports an error status with the error object of a JSON body, plain text, or nothing', async () => {
+    answer = (res) => res.writeHead(429, { 'content-type': 'application/json' }).end('{"error":{"message":"slow down","type":"rate_limit"}}');
+    expect(await failure()).toMatchObject({ status: 429, error: { message: 'slow down' }, message: '429 slow down' });
+
+    answer = (res) => res.writeHead(502).end('Bad gateway from the proxy');
+    expect(await failure()).toMatchObject({ status: 502, error: 'Bad gateway from the proxy' });
+
+    answer = (res) => res.writeHead(500).end();
+    expect(await failure()).toMatchObject({ status: 500, error: undefined, message: '500 status code (no body)' });
+  });
+
+  it('reads at most 64 KB of an error body', async () => {
+    answer = (res) => res.writeHead(500).end('x'.repeat(300_000));
+    const error = await failure();
+    expect(error).toBeInstanceOf(EventStreamStatusError);
+    expect((error?.error as string).length).toBe(64 * 1024);
   });
 });
