@@ -18,6 +18,14 @@ function provider(fake: FakeOpenAI, env: Record<string, string> = {}): LlmProvid
   );
 }
 
+/** A provider pointed at a port where a fake server was listening a moment ago: nothing answers. */
+async function unreachableProvider(): Promise<LlmProvider> {
+  const gone = await FakeOpenAI.start();
+  const url = gone.url;
+  await gone.close();
+  return createLlmProvider(loadConfig({ DATA_DIR: ':memory:', LLM_PROVIDER: 'openai', LLM_BASE_URL: url, LLM_API_KEY: KEY }));
+}
+
 async function collect(events: AsyncIterable<LlmStreamEvent>): Promise<LlmStreamEvent[]> {
   const out: LlmStreamEvent[] = [];
   for await (const event of events) out.push(event);
@@ -223,10 +231,7 @@ describe('OpenAI provider against a fake Chat Completions server', () => {
   });
 
   it('reports an unreachable server on a stream as a retryable LlmError', async () => {
-    const gone = await FakeOpenAI.start();
-    const url = gone.url;
-    await gone.close();
-    const unreachable = createLlmProvider(loadConfig({ DATA_DIR: ':memory:', LLM_PROVIDER: 'openai', LLM_BASE_URL: url, LLM_API_KEY: KEY }));
+    const unreachable = await unreachableProvider();
     const error = await failure(collect(unreachable.stream({ messages: [{ role: 'user', content: 'x' }] })));
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/could not reach the provider: .*ECONNREFUSED/);
@@ -265,10 +270,7 @@ describe('OpenAI provider against a fake Chat Completions server', () => {
   });
 
   it('reports an unreachable server as a retryable LlmError', async () => {
-    const gone = await FakeOpenAI.start();
-    const url = gone.url;
-    await gone.close();
-    const unreachable = createLlmProvider(loadConfig({ DATA_DIR: ':memory:', LLM_PROVIDER: 'openai', LLM_BASE_URL: url, LLM_API_KEY: KEY }));
+    const unreachable = await unreachableProvider();
     const error = await failure(unreachable.complete({ messages: [{ role: 'user', content: 'x' }] }));
     expect(error.retryable).toBe(true);
     expect(error.message).not.toContain(KEY);
