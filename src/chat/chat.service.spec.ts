@@ -16,17 +16,30 @@ const foreignKeyViolation = Object.assign(new Error('insert or update violates f
 
 /**
  * A chat turn's set-up reads (session, agent, examples) and then stores the user message in its own
- * statement: what was read may be deleted in between. These stub the database so that the write
- * fails the way PostgreSQL does then, and check the caller gets a 404 and the session is free again.
+ * statement, while the model is already called: what was read may be deleted in between. These stub
+ * the database so that the write fails the way PostgreSQL does then, and check the caller gets a 404,
+ * the model call is stopped, nothing else is written and the session is free again.
  */
 function service(write: jest.Mock) {
+  // The model: answers only when its call is aborted (as a provider does), and says it was.
+  const modelCalls: AbortSignal[] = [];
+  const execution = {
+    converse: jest.fn((_tenant: unknown, _agent: unknown, _messages: unknown, options: { signal: AbortSignal }) => {
+      modelCalls.push(options.signal);
+      return new Promise((resolve) => {
+        const done = () => resolve({ content: '', status: 'interrupted', error: null, steps: [], blocked: [], decisions: [], usage: { promptTokens: 0, completionTokens: 0 } });
+        if (options.signal.aborted) done();
+        else options.signal.addEventListener('abort', done, { once: true });
+      });
+    }),
+  };
   const db = { select: jest.fn().mockResolvedValue([]), write, run: jest.fn() };
   const agents = { readOrFail: jest.fn().mockResolvedValue({ id: AGENT_ID, status: 'active', tools: [], name: 'A', role: 'R', systemPrompt: null }) };
   const memory = { recall: jest.fn().mockResolvedValue([]) };
   const sessions = { readVisible: jest.fn().mockResolvedValue(session) };
   const registry = new TurnRegistry({ chatResumeGraceMs: 1000 } as AppConfig);
-  const chat = new ChatService(db as never, agents as never, memory as never, {} as never, sessions as never, registry, { chatHistoryTokens: 4000 } as AppConfig);
-  return { chat, registry };
+  const chat = new ChatService(db as never, agents as never, memory as never, execution as never, sessions as never, registry, { chatHistoryTokens: 4000 } as AppConfig);
+  return { chat, registry, db, modelCalls };
 }
 
 async function failure(promise: Promise<unknown>): Promise<AppError> {
@@ -37,10 +50,19 @@ async function failure(promise: Promise<unknown>): Promise<AppError> {
 
 describe('ChatService turn set-up when the store of the user message fails', () => {
   it('answers AGENT_NOT_FOUND when the agent was deleted before its new session was created', async () => {
-    const { chat, registry } = service(jest.fn().mockRejectedValue(foreignKeyViolation));
+    const { chat, registry, db, modelCalls } = service(jest.fn().mockRejectedValue(foreignKeyViolation));
+    const started = jest.spyOn(registry, 'start');
     const error = await failure(chat.chat(ctx, { agentId: AGENT_ID, message: 'hello there' }, () => undefined));
     expect(error.code).toBe('AGENT_NOT_FOUND');
-    expect(registry.size).toBe(0);
+    // The model had been called alongside the write: its call is stopped, and nothing is stored after it.
+    expect(modelCalls).toHaveLength(1);
+    expect(modelCalls[0].aborted).toBe(true);
+    const turn = started.mock.calls[0][0];
+    await turn.ended;
+    expect(turn.final?.event).toBe('error');
+    expect(db.run).not.toHaveBeenCalled();
+    expect(db.write).toHaveBeenCalledTimes(1);
+    await registry.beforeApplicationShutdown();
   });
 
   it('answers NOT_FOUND for a session deleted after it was read, and frees the session for the next turn', async () => {

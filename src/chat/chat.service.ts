@@ -4,14 +4,15 @@ import type { AgentEntity } from '../agents/agent.entity';
 import { AgentsService } from '../agents/agents.service';
 import { complianceScore } from '../agents/execution/compliance';
 import type { ConversationResult } from '../agents/execution/conversation';
-import { buildMessages, ExecutionService } from '../agents/execution/execution.service';
+import { buildMessages, DECISION_COLUMNS, decisionsJson, ExecutionService } from '../agents/execution/execution.service';
 import type { LlmMessage } from '../agents/execution/llm/llm.types';
 import { readLearnedExamples } from '../agents/training/learned-examples';
 import type { AuthContext } from '../auth/principal';
 import { AppError, invalidInput, type ErrorCode } from '../common/http/error-codes';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { insertFromJsonSql } from '../database/json-insert';
 import { TenantDb } from '../database/tenant-db';
-import { MemoryService } from '../memory/memory.service';
+import { EPISODE_COLUMNS, episodeJson, MemoryService } from '../memory/memory.service';
 import type { TenantRecord } from '../tenancy/tenant.entity';
 import { MESSAGE_COLUMNS, type InterruptReason, type MessageRow, type MessageStatus, type SessionRow } from './chat.types';
 import type { ChatResponseDto, ChatStreamQueryDto } from './dto/chat.dto';
@@ -131,7 +132,16 @@ export class ChatService {
       const { owner, agent, userMessage } = prepared;
       const turn = new LiveTurn(turnId, { tenantId: ctx.tenant.id, sessionId, agentId: agent.id, ownerType: owner.type, ownerId: owner.id });
       turn.push('session', { session_id: sessionId, turn_id: turnId });
+      // The model is called while the user message is being written: that write is off the time to
+      // first token. Nothing reaches the client before it is stored (the events wait in the turn until
+      // this returns); if it fails, the model call is stopped and the request fails as it would have.
       this.registry.start(turn, (live) => this.run(ctx.tenant, agent, sessionId, userMessage, messages, live));
+      try {
+        await userMessage;
+      } catch (error) {
+        this.registry.interrupt(turn, 'cancelled');
+        throw error;
+      }
       return turn;
     } catch (error) {
       this.registry.releaseSession(ctx.tenant.id, sessionId, turnId);
@@ -142,8 +152,9 @@ export class ChatService {
   /**
    * Before the model, in few round trips and without holding a connection between them: the named
    * session and its history; then, side by side, the agent, its learned examples and the recalled
-   * episodes; then one statement that stores the user message (creating the session when it is new).
-   * Each statement is atomic; none needs a snapshot shared with another, so there is no transaction.
+   * episodes; then one statement that stores the user message (creating the session when it is new),
+   * returned still running (see startTurn). Each statement is atomic; none needs a snapshot shared with
+   * another, so there is no transaction.
    */
   private async prepare(ctx: AuthContext, input: TurnInput, sessionId: string, turnId: string) {
     let session: SessionRow | undefined;
@@ -160,7 +171,9 @@ export class ChatService {
     if (agent.status !== 'active') {
       throw new AppError('GOVERNANCE_VIOLATION', `The agent is ${agent.status}: it cannot chat`, { agent_status: agent.status });
     }
-    const userMessage = await this.storeUserMessage(ctx, input, session, sessionId, agent.id, turnId);
+    const userMessage = this.storeUserMessage(ctx, input, session, sessionId, agent.id, turnId);
+    // Awaited by startTurn and the turn; this only keeps a failure from counting as unhandled meanwhile.
+    userMessage.catch(() => undefined);
     const owner = session ? { type: session.owner_type, id: session.owner_id } : { type: ctx.principal.type, id: ctx.principal.id };
     return { agent, owner, history, userMessage, recalled, examples };
   }
@@ -210,13 +223,16 @@ export class ChatService {
   }
 
   /** The turn itself, detached from any request: the model, then the answer stored, then the last event. */
-  private async run(tenant: TenantRecord, agent: AgentEntity, sessionId: string, userMessage: MessageRow, messages: LlmMessage[], turn: LiveTurn) {
+  private async run(tenant: TenantRecord, agent: AgentEntity, sessionId: string, storingUserMessage: Promise<MessageRow>, messages: LlmMessage[], turn: LiveTurn) {
     const startedAt = new Date();
     const result = await this.execution.converse(tenant, agent, messages, {
       turnId: turn.id,
       signal: turn.abort.signal,
       onDelta: (content) => turn.push('delta', { content }),
     });
+    const userMessage = await storingUserMessage.catch(() => null);
+    // The request that started the turn has already failed with the reason (startTurn): nothing to store.
+    if (!userMessage) return turn.finish('error', { code: 'NOT_FOUND', message: 'The user message could not be stored' });
     const reason = result.status === 'interrupted' ? (turn.interruptReason ?? 'cancelled') : undefined;
     let stored: { row: MessageRow } | null;
     try {
@@ -230,9 +246,10 @@ export class ChatService {
   }
 
   /**
-   * One unit of work after the model: the answer (exactly once per turn: a unique index on
-   * (turn_id, role)), the session's counters, the episode and the governance decisions. Null when the
-   * session was deleted meanwhile.
+   * One statement after the model: the answer (exactly once per turn: a unique index on (turn_id,
+   * role)), the session's counters, the episode and the governance decisions, the last three only when
+   * the answer was inserted. Atomic on its own, so no transaction (one round trip instead of four).
+   * Null when the session was deleted meanwhile.
    */
   private async store(
     tenant: TenantRecord,
@@ -245,20 +262,48 @@ export class ChatService {
   ): Promise<{ row: MessageRow } | null> {
     const status: MessageStatus = result.status === 'interrupted' ? 'interrupted' : result.status === 'failed' ? 'failed' : 'complete';
     const errorCode: ErrorCode | null = status === 'failed' ? failureCode(result.error) : null;
-    const stored = this.db.run(tenant, async (em) => {
-      // One statement: the answer (once per turn) and the session's counters. A session deleted
-      // meanwhile fails the foreign key (23503, below); an answer already there inserts nothing.
-      const episodeId = randomUUID();
-      const [row] = (await em.query(
-        `WITH answer AS (
-           INSERT INTO chat_messages (session_id, turn_id, role, content, status, interrupted_reason, error_code, error_message, episode_id, prompt_tokens, completion_tokens)
-           VALUES ($1, $2, 'assistant', $3, $4, $5, $6, $7, $8, $9, $10)
-           ON CONFLICT (turn_id, role) DO NOTHING RETURNING ${MESSAGE_COLUMNS}
-         ), touched AS (
-           UPDATE chat_sessions SET message_count = message_count + 1, last_message_at = now(), updated_at = now()
-            WHERE id IN (SELECT session_id FROM answer)
-         )
-         SELECT * FROM answer`,
+    const episodeId = randomUUID();
+    const completedAt = new Date();
+    const episode = episodeJson({
+      id: episodeId,
+      agentId: agent.id,
+      executionId: null,
+      sessionId,
+      task: userMessage.content,
+      output: result.content === '' ? null : result.content,
+      outcome: status === 'failed' ? 'failure' : result.status === 'success' ? 'success' : 'partial',
+      status: result.status,
+      maturityAtTime: agent.maturityLevel,
+      steps: reason ? [...result.steps, { type: 'interrupted', reason }] : result.steps,
+      // A person stopping the answer is an intervention; a client that went away is not.
+      humanInterventionCount: reason === 'cancelled' ? 1 : 0,
+      governanceViolations: result.blocked.length,
+      complianceScore: complianceScore(result.blocked),
+      aggregateFeedbackScore: null,
+      startedAt,
+      completedAt,
+      durationMs: completedAt.getTime() - startedAt.getTime(),
+    });
+    const answered = 'WHERE EXISTS (SELECT 1 FROM answer)';
+    let rows: MessageRow[];
+    try {
+      // A session deleted meanwhile fails the foreign key (23503, below); an answer already there inserts nothing.
+      rows = await this.db.write<MessageRow>(
+        tenant,
+        (schema) =>
+          `WITH answer AS (
+             INSERT INTO ${schema}.chat_messages (session_id, turn_id, role, content, status, interrupted_reason, error_code, error_message, episode_id, prompt_tokens, completion_tokens)
+             VALUES ($1, $2, 'assistant', $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (turn_id, role) DO NOTHING RETURNING ${MESSAGE_COLUMNS}
+           ), touched AS (
+             UPDATE ${schema}.chat_sessions SET message_count = message_count + 1, last_message_at = now(), updated_at = now()
+              WHERE id IN (SELECT session_id FROM answer)
+           ), episode AS (
+             ${insertFromJsonSql(`${schema}.episodes`, EPISODE_COLUMNS, '$11', { when: answered })}
+           ), decisions AS (
+             ${insertFromJsonSql(`${schema}.governance_decisions`, DECISION_COLUMNS, '$12', { many: true, when: answered })}
+           )
+           SELECT * FROM answer`,
         [
           sessionId,
           userMessage.turn_id,
@@ -270,42 +315,21 @@ export class ChatService {
           episodeId,
           result.usage.promptTokens,
           result.usage.completionTokens,
+          episode,
+          decisionsJson(agent, null, result.decisions),
         ],
-      )) as MessageRow[];
-      if (!row) {
-        const [existing] = (await em.query(`SELECT ${MESSAGE_COLUMNS} FROM chat_messages WHERE turn_id = $1 AND role = 'assistant'`, [
-          userMessage.turn_id,
-        ])) as MessageRow[];
-        return existing ? { row: existing } : null;
-      }
-      const completedAt = new Date();
-      await this.memory.record(em, {
-        id: episodeId,
-        agentId: agent.id,
-        executionId: null,
-        sessionId,
-        task: userMessage.content,
-        output: result.content === '' ? null : result.content,
-        outcome: status === 'failed' ? 'failure' : result.status === 'success' ? 'success' : 'partial',
-        status: result.status,
-        maturityAtTime: agent.maturityLevel,
-        steps: reason ? [...result.steps, { type: 'interrupted', reason }] : result.steps,
-        // A person stopping the answer is an intervention; a client that went away is not.
-        humanInterventionCount: reason === 'cancelled' ? 1 : 0,
-        governanceViolations: result.blocked.length,
-        complianceScore: complianceScore(result.blocked),
-        aggregateFeedbackScore: null,
-        startedAt,
-        completedAt,
-        durationMs: completedAt.getTime() - startedAt.getTime(),
-      });
-      await this.execution.recordConversationDecisions(em, agent, result);
-      return { row };
-    });
-    return stored.catch((error: unknown) => {
+      );
+    } catch (error) {
       if ((error as { code?: string }).code === '23503') return null; // foreign key: the session is gone
       throw error;
-    });
+    }
+    if (rows[0]) return { row: rows[0] };
+    const [existing] = await this.db.select<MessageRow>(
+      tenant,
+      (schema) => `SELECT ${MESSAGE_COLUMNS} FROM ${schema}.chat_messages WHERE turn_id = $1 AND role = 'assistant'`,
+      [userMessage.turn_id],
+    );
+    return existing ? { row: existing } : null;
   }
 
   private async resume(ctx: AuthContext, turnId: string, query: ChatStreamQueryDto, afterSeq: number): Promise<StreamPlan> {

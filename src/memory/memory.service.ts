@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Paginated } from '../common/http/envelope';
 import { invalidInput } from '../common/http/error-codes';
 import { likePattern, paginate } from '../common/pagination/paginate';
+import { insertFromJsonSql } from '../database/json-insert';
 import { TenantDb, type TenantScope } from '../database/tenant-db';
 import { EpisodeEntity, type EpisodeOutcome } from './episode.entity';
 
@@ -42,6 +42,39 @@ export interface TrainingCandidate {
   completed_at: Date;
   correction: string | null;
   corrected_at: Date | null;
+}
+
+export type NewEpisode = Omit<EpisodeEntity, 'createdAt'>;
+
+/** The property -> column map of a new episode (created_at takes its default; recall_text is generated). */
+const EPISODE_COLUMN_OF: Record<keyof NewEpisode, string> = {
+  id: 'id',
+  agentId: 'agent_id',
+  executionId: 'execution_id',
+  sessionId: 'session_id',
+  task: 'task',
+  output: 'output',
+  outcome: 'outcome',
+  status: 'status',
+  maturityAtTime: 'maturity_at_time',
+  steps: 'steps',
+  humanInterventionCount: 'human_intervention_count',
+  governanceViolations: 'governance_violations',
+  complianceScore: 'compliance_score',
+  aggregateFeedbackScore: 'aggregate_feedback_score',
+  startedAt: 'started_at',
+  completedAt: 'completed_at',
+  durationMs: 'duration_ms',
+};
+
+/** The columns a new episode is written with: for insertFromJsonSql, with episodeJson() as the parameter. */
+export const EPISODE_COLUMNS: readonly string[] = Object.values(EPISODE_COLUMN_OF);
+
+/** A new episode as the jsonb parameter of insertFromJsonSql (keys are column names; dates in ISO form). */
+export function episodeJson(episode: NewEpisode): string {
+  const row: Record<string, unknown> = {};
+  for (const [property, column] of Object.entries(EPISODE_COLUMN_OF)) row[column] = episode[property as keyof NewEpisode];
+  return JSON.stringify(row);
 }
 
 const SORT_COLUMNS: Record<EpisodeSort, string> = {
@@ -85,10 +118,9 @@ export function recallTerms(text: string): string[] {
 export class MemoryService {
   constructor(private readonly db: TenantDb) {}
 
-  /** Always a new episode: insert(), since save() would first SELECT the id to choose insert or update. */
-  async record(em: EntityManager, episode: Omit<EpisodeEntity, 'createdAt'>): Promise<void> {
-    // The cast only widens `steps` (free-form jsonb), which TypeORM's deep-partial type cannot express.
-    await em.getRepository(EpisodeEntity).insert(episode as QueryDeepPartialEntity<EpisodeEntity>);
+  /** Inside the caller's unit of work: a new episode, in one INSERT. */
+  async record(em: EntityManager, episode: NewEpisode): Promise<void> {
+    await em.query(insertFromJsonSql('episodes', EPISODE_COLUMNS, '$1'), [episodeJson(episode)]);
   }
 
   /** Inside the caller's unit of work (which checked the agent): one page of the agent's episodes. */

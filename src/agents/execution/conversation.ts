@@ -34,6 +34,6 @@ export interface ConversationResult {
   usage: { promptTokens: number; completionTokens: number };
   provider: string | null;
   model: string | null;
-  /** Governance decisions, stored by ExecutionService.recordConversationDecisions. */
+  /** Governance decisions, stored by the caller (decisionsJson in execution.service.ts). */
   decisions: ConversationDecision[];
 }

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthContext } from '../../auth/principal';
 import { AppError } from '../../common/http/error-codes';
+import { insertFromJsonSql } from '../../database/json-insert';
 import { TenantDb } from '../../database/tenant-db';
 import { MemoryService } from '../../memory/memory.service';
 import type { TenantRecord } from '../../tenancy/tenant.entity';
@@ -457,7 +458,7 @@ export class ExecutionService {
    * deltas add up to `content` exactly. A tool call that needs an approval is not run (a conversation
    * cannot wait for a person): the model is told so and the decision is kept. Aborting the signal ends
    * the turn `interrupted` with the text so far. Holds no database connection: the caller stores the
-   * result (recordConversationDecisions for the governance decisions).
+   * result (with decisionsJson for the governance decisions).
    */
   async converse(tenant: TenantRecord, agent: AgentEntity, messages: LlmMessage[], options: ConverseOptions): Promise<ConversationResult> {
     const signal = AbortSignal.any([options.signal, AbortSignal.timeout(EXECUTION_DEADLINE_MS)]);
@@ -530,10 +531,6 @@ export class ExecutionService {
   }
 
   /** Inside the caller's unit of work: a chat turn's governance decisions (no execution row). */
-  async recordConversationDecisions(em: EntityManager, agent: AgentEntity, result: ConversationResult): Promise<void> {
-    await insertDecisions(em, agent, null, result.decisions);
-  }
-
   /** `agent.executed` carries exactly the reference's fields; `status` is the execution's. */
   private emitExecuted(em: EntityManager, tenant: TenantRecord, agentId: string, executionId: string, status: ExecutionStatus, output: string | null) {
     return this.events.emit(em, tenant, 'agent.executed', { agent_id: agentId, execution_id: executionId, status, result: output });
@@ -541,13 +538,26 @@ export class ExecutionService {
 }
 
 async function insertDecisions(em: EntityManager, agent: AgentEntity, executionId: string | null, decisions: Decision[]): Promise<void> {
-  for (const decision of decisions) {
-    await em.query(
-      `INSERT INTO governance_decisions (agent_id, execution_id, action, complexity, maturity_level, decision, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [agent.id, executionId, decision.action, decision.complexity, agent.maturityLevel, decision.decision, decision.reason],
-    );
-  }
+  if (decisions.length === 0) return;
+  await em.query(insertFromJsonSql('governance_decisions', DECISION_COLUMNS, '$1', { many: true }), [decisionsJson(agent, executionId, decisions)]);
+}
+
+/** The columns a governance decision is written with: for insertFromJsonSql, with decisionsJson() as the parameter. */
+export const DECISION_COLUMNS = ['agent_id', 'execution_id', 'action', 'complexity', 'maturity_level', 'decision', 'reason'] as const;
+
+/** The decisions of a run as the jsonb array parameter of insertFromJsonSql (`many`). */
+export function decisionsJson(agent: Pick<AgentEntity, 'id' | 'maturityLevel'>, executionId: string | null, decisions: readonly Decision[]): string {
+  return JSON.stringify(
+    decisions.map((decision) => ({
+      agent_id: agent.id,
+      execution_id: executionId,
+      action: decision.action,
+      complexity: decision.complexity,
+      maturity_level: agent.maturityLevel,
+      decision: decision.decision,
+      reason: decision.reason,
+    })),
+  );
 }
 
 function maxStepsOf(agent: AgentEntity): number {
