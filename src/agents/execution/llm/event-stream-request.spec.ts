@@ -78,6 +78,56 @@ describe('EventStreamClient', () => {
     expect(await failure()).toMatchObject({ status: 500, error: undefined, message: '500 status code (no body)' });
   });
 
+  it('gives the connection back after [DONE]: successive answers share one keep-alive socket', async () => {
+    const client = new EventStreamClient();
+    const connections: unknown[] = [];
+    const count = (socket: unknown) => connections.push(socket);
+    server.on('connection', count);
+    try {
+      // [DONE] first, the end of the body in a later write: the reader stops at [DONE] and must drain the rest.
+      answer = (res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: one\n\ndata: [DONE]\n\n');
+        setTimeout(() => res.end(': bye\n\n'), 20);
+      };
+      for (let call = 0; call < 3; call++) {
+        const out: string[] = [];
+        for await (const data of client.post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) out.push(data);
+        expect(out).toEqual(['one']);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      expect(connections).toHaveLength(1);
+    } finally {
+      server.off('connection', count);
+    }
+  });
+
+  it('closes the connection when the reader stops before [DONE]', async () => {
+    let closed!: Promise<void>;
+    answer = (res) => {
+      closed = new Promise((resolve) => res.on('close', () => resolve()));
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: one\n\ndata: two\n\n');
+    };
+    for await (const data of new EventStreamClient().post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) {
+      expect(data).toBe('one');
+      break;
+    }
+    await closed;
+  });
+
+  it('fails when the connection drops in the middle of the body, after what came before it', async () => {
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: one\n\n');
+      setTimeout(() => res.destroy(), 20);
+    };
+    const out: string[] = [];
+    const error = await (async () => {
+      for await (const data of new EventStreamClient().post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) out.push(data);
+    })().then(() => undefined, (caught: unknown) => caught);
+    expect(out).toEqual(['one']);
+    // Node's own error (another realm under Jest: instanceof Error does not hold).
+    expect(error).toMatchObject({ message: expect.stringMatching(/aborted|closed before its end/) });
+  });
+
   it('reads at most 64 KB of an error body', async () => {
     answer = (res) => res.writeHead(500).end('x'.repeat(300_000));
     const error = await failure();

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 
 /**
  * A POST whose answer is a Server-Sent Events stream, over node:http(s), for the streamed model calls.
@@ -81,36 +82,118 @@ export class EventStreamClient {
  * The `data` of each event of an SSE body (lines joined with \n), per the SSE format: `data:` fields,
  * events ended by a blank line, \n or \r\n line ends, comments and other fields ignored. `[DONE]` ends
  * the stream (OpenAI's convention); an `event: error` is thrown.
+ *
+ * The body is read through its events, not `for await`: leaving a for-await early destroys the stream,
+ * and with it the keep-alive socket, so every answer (they stop at `[DONE]`, before the body's end)
+ * cost a new connection to the provider. After `[DONE]` the rest of the body is drained instead, and
+ * the socket goes back to the pool; a reader that stops for any other reason destroys the body.
  */
-export async function* eventData(body: AsyncIterable<string | Buffer> & { setEncoding?(encoding: 'utf8'): unknown }): AsyncGenerator<string> {
-  body.setEncoding?.('utf8');
-  let pending = '';
-  let event = '';
-  let data: string[] = [];
-  for await (const piece of body) {
-    pending += piece;
-    let start = 0;
-    let newline: number;
-    while ((newline = pending.indexOf('\n', start)) !== -1) {
-      const end = newline > start && pending.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      const line = pending.slice(start, end);
-      start = newline + 1;
-      if (line !== '') {
-        if (line.startsWith('data:')) data.push(line.slice(line.charCodeAt(5) === 32 ? 6 : 5));
-        else if (line.startsWith('event:')) event = line.slice(6).trim();
-        continue;
+export async function* eventData(body: Readable): AsyncGenerator<string> {
+  const pieces = new PieceReader(body);
+  let drain = false;
+  try {
+    let pending = '';
+    let event = '';
+    let data: string[] = [];
+    let piece: string | null;
+    while ((piece = pieces.take() ?? (await pieces.next())) !== null) {
+      pending += piece;
+      let start = 0;
+      let newline: number;
+      while ((newline = pending.indexOf('\n', start)) !== -1) {
+        const end = newline > start && pending.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+        const line = pending.slice(start, end);
+        start = newline + 1;
+        if (line !== '') {
+          if (line.startsWith('data:')) data.push(line.slice(line.charCodeAt(5) === 32 ? 6 : 5));
+          else if (line.startsWith('event:')) event = line.slice(6).trim();
+          continue;
+        }
+        if (data.length === 0) continue;
+        const payload = data.length === 1 ? data[0] : data.join('\n');
+        const name = event;
+        data = [];
+        event = '';
+        if (payload === '[DONE]') {
+          drain = true;
+          return;
+        }
+        if (name === 'error') throw new EventStreamErrorEvent(messageOf(parseOrText(payload)) ?? payload);
+        yield payload;
       }
-      if (data.length === 0) continue;
-      const payload = data.length === 1 ? data[0] : data.join('\n');
-      const name = event;
-      data = [];
-      event = '';
-      if (payload === '[DONE]') return;
-      if (name === 'error') throw new EventStreamErrorEvent(messageOf(parseOrText(payload)) ?? payload);
-      yield payload;
+      pending = pending.slice(start);
     }
-    pending = pending.slice(start);
+  } finally {
+    pieces.stop(drain);
   }
+}
+
+/** The text pieces of a readable body, taken one at a time, from its 'data', 'end', 'error' and 'close' events. */
+class PieceReader {
+  private readonly queue: string[] = [];
+  private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly body: Readable) {
+    body.setEncoding('utf8');
+    body.on('data', this.onData);
+    body.on('end', this.onEnd);
+    body.on('error', this.onError);
+    body.on('close', this.onClose);
+  }
+
+  /** The next piece already here, if any (no promise when the reader is behind). */
+  take(): string | undefined {
+    if (this.queue.length > 0) return this.queue.shift();
+    if (this.failure) throw this.failure;
+    return undefined;
+  }
+
+  /** The next piece, or null at the end of the body. */
+  async next(): Promise<string | null> {
+    while (this.queue.length === 0 && !this.ended && !this.failure) await new Promise<void>((resolve) => (this.wake = resolve));
+    return this.take() ?? null;
+  }
+
+  /** Done reading: drain what is left (the socket can be reused) or destroy the body. */
+  stop(drain: boolean): void {
+    this.body.off('data', this.onData);
+    this.body.off('end', this.onEnd);
+    this.body.off('close', this.onClose);
+    if (this.ended || this.failure) {
+      this.body.off('error', this.onError);
+      return;
+    }
+    // Keeps an 'error' listener while draining: an error event with none would crash the process.
+    if (drain) this.body.resume();
+    else this.body.destroy();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private readonly onData = (piece: string): void => {
+    this.queue.push(piece);
+    this.notify();
+  };
+
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.notify();
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.failure ??= error;
+    this.notify();
+  };
+
+  private readonly onClose = (): void => {
+    if (!this.ended) this.onError(new Error('the stream closed before its end'));
+  };
 }
 
 async function errorBody(res: IncomingMessage): Promise<unknown> {
