@@ -242,6 +242,27 @@ describe('HTTP conventions (default configuration)', () => {
       expectHelmet(res);
     });
 
+    it('text holding the NUL character (\\u0000), which PostgreSQL cannot store, is 400 naming each field; nothing is created', async () => {
+      const agentCount = async () => (await t.http.get('/api/agents').set('Authorization', owner).expect(200)).body.pagination.total as number;
+      const before = await agentCount();
+      expect(typeof before).toBe('number');
+      const res = await t.http
+        .post('/api/agents')
+        .set('Authorization', owner)
+        .send({ name: 'Nul\u0000agent', role: 'Tester', config: { notes: ['fine', 'bad\u0000'], ['k\u0000']: 1 } });
+      fails(res, 400, 'INVALID_INPUT');
+      expect(fieldNames(res)).toEqual(['config.k\\u0000', 'config.notes[1]', 'name']);
+      expect(await agentCount()).toBe(before);
+
+      const query = await t.http.get('/api/agents?q=%00').set('Authorization', owner);
+      fails(query, 400, 'INVALID_INPUT');
+      expect(fieldNames(query)).toEqual(['q']);
+      // Also on an open route, before anything is looked up.
+      const login = await t.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).send({ email: 'a\u0000@example.com', password: 'whatever it is' });
+      fails(login, 400, 'INVALID_INPUT');
+      expect(fieldNames(login)).toEqual(['email']);
+    });
+
     it('malformed JSON on an open route is the same 400', async () => {
       const res = await t.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).set('Content-Type', 'application/json').send('{"email":');
       fails(res, 400, 'INVALID_INPUT');

@@ -52,6 +52,14 @@ describe('toAppError', () => {
     expect(toAppError({ type: 'encoding.unsupported', status: 415, expose: true }).code).toBe('INVALID_INPUT');
   });
 
+  it("turns PostgreSQL's refusal of a NUL character (22021) into INVALID_INPUT without the driver's message", () => {
+    const refused = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+    const error = toAppError(refused);
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.status).toBe(400);
+    expect(error.message).not.toMatch(/byte sequence|UTF8/);
+  });
+
   it('turns an arbitrary Error into INTERNAL_ERROR without leaking its message', () => {
     const error = toAppError(new Error('connect ECONNREFUSED 10.0.0.5:5432 password=hunter2'));
     expect(error).toMatchObject({ code: 'INTERNAL_ERROR', status: 500 });

@@ -14,6 +14,9 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+/** PostgreSQL's character_not_in_repertoire: "invalid byte sequence for encoding UTF8: 0x00". */
+const INVALID_TEXT_ENCODING = '22021';
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -35,6 +38,10 @@ export function toAppError(exception: unknown): AppError {
     if (status === HttpStatus.NOT_FOUND && message.startsWith('Cannot ')) message = 'Route not found';
     if (status >= 500) return new AppError('INTERNAL_ERROR', 'Internal server error');
     return new AppError(code, message);
+  }
+  // Text the database cannot store (U+0000) that reached it some way other than a validated field.
+  if ((exception as { code?: unknown })?.code === INVALID_TEXT_ENCODING) {
+    return new AppError('INVALID_INPUT', 'The request holds text the database cannot store (the NUL character, \\u0000)');
   }
   const parserError = exception as BodyParserError;
   if (parserError?.type === 'entity.parse.failed') return new AppError('INVALID_INPUT', 'Malformed JSON body');

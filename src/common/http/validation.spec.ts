@@ -1,0 +1,21 @@
+import { fieldsWithNul } from './validation';
+
+describe('fieldsWithNul', () => {
+  it('finds nothing in text without U+0000, whatever else it holds', () => {
+    expect(fieldsWithNul({ name: 'Ünïcode ✓ \t\n', tags: ['a', ''], nested: { n: 1, b: true, z: null }, raw: '\\u0000 as six characters' })).toEqual([]);
+    expect(fieldsWithNul(undefined)).toEqual([]);
+  });
+
+  it('names every field holding it: nested objects, array items, keys, a bare value or a named parameter', () => {
+    const body = { name: 'a\u0000b', config: { deep: [{ ok: 'x' }, { bad: '\u0000' }], ['k\u0000ey']: 'fine' }, ok: 'fine' };
+    expect(fieldsWithNul(body)).toEqual(['config.deep[1].bad', 'config.k\\u0000ey', 'name']);
+    expect(fieldsWithNul('x\u0000')).toEqual(['value']);
+    expect(fieldsWithNul('x\u0000', 'turn_id')).toEqual(['turn_id']);
+  });
+
+  it('walks deeply nested values without recursion', () => {
+    let deep: unknown = 'end\u0000';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(fieldsWithNul({ deep })).toHaveLength(1);
+  });
+});
