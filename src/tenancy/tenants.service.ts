@@ -39,6 +39,10 @@ function isUniqueViolation(error: unknown): boolean {
 export class TenantsService implements OnModuleInit {
   private readonly bySlug = new Map<string, CacheEntry>();
   private readonly slugById = new Map<string, string>();
+  /** Cache misses being read now, by `slug:<slug>` or `id:<id>`. */
+  private readonly loading = new Map<string, Promise<TenantRecord | null>>();
+  /** Moves on every change: a read started before it does not fill the cache. */
+  private generation = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -59,22 +63,43 @@ export class TenantsService implements OnModuleInit {
   async findBySlug(slug: string): Promise<TenantRecord | null> {
     const cached = this.bySlug.get(slug);
     if (cached && cached.expires > Date.now()) return cached.tenant;
-    const entity = await this.repo.findOne({ where: { slug } });
-    const tenant = entity ? toRecord(entity) : null;
-    if (tenant) this.remember(tenant);
-    else if (this.config.tenantCacheTtlMs > 0) this.bySlug.set(slug, { tenant: null, expires: Date.now() + this.config.tenantCacheTtlMs });
-    return tenant;
+    return this.loadOnce(`slug:${slug}`, { slug }, slug);
   }
 
   async findById(id: string): Promise<TenantRecord | null> {
     const slug = this.slugById.get(id);
     const cached = slug === undefined ? undefined : this.bySlug.get(slug);
     if (cached?.tenant?.id === id && cached.expires > Date.now()) return cached.tenant;
-    const entity = await this.repo.findOne({ where: { id } });
-    if (!entity) return null;
-    const tenant = toRecord(entity);
-    this.remember(tenant);
-    return tenant;
+    return this.loadOnce(`id:${id}`, { id });
+  }
+
+  /**
+   * One read per tenant however many requests miss the cache at once (a burst when an entry expires
+   * used to send every one of them to the database). A read that a change overtook is returned to
+   * its callers but not remembered.
+   */
+  private loadOnce(key: string, where: { slug: string } | { id: string }, missingSlug?: string): Promise<TenantRecord | null> {
+    let pending = this.loading.get(key);
+    if (pending) return pending;
+    const generation = this.generation;
+    pending = this.repo
+      .findOne({ where })
+      .then((entity) => {
+        const tenant = entity ? toRecord(entity) : null;
+        if (generation === this.generation) {
+          if (tenant) this.remember(tenant);
+          else if (missingSlug !== undefined && this.config.tenantCacheTtlMs > 0) {
+            this.bySlug.set(missingSlug, { tenant: null, expires: Date.now() + this.config.tenantCacheTtlMs });
+          }
+        }
+        return tenant;
+      })
+      .finally(() => {
+        if (this.loading.get(key) === read) this.loading.delete(key);
+      });
+    const read = pending;
+    this.loading.set(key, read);
+    return read;
   }
 
   private remember(tenant: TenantRecord): void {
@@ -99,6 +124,9 @@ export class TenantsService implements OnModuleInit {
     const id = this.bySlug.get(slug)?.tenant?.id;
     if (id) this.slugById.delete(id);
     this.bySlug.delete(slug);
+    // Reads already under way may have seen the old row: later callers start a new one.
+    this.generation += 1;
+    this.loading.clear();
   }
 
   async list(query: TenantListQueryDto): Promise<Paginated<TenantRecord>> {

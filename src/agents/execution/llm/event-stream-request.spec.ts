@@ -57,7 +57,7 @@ describe('EventStreamClient', () => {
 
   const post = async () => {
     const out: string[] = [];
-    for await (const data of new EventStreamClient().post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) out.push(data);
+    for await (const data of await new EventStreamClient().post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) out.push(data);
     return out;
   };
   const failure = () => post().then(() => undefined, (error: unknown) => error as EventStreamStatusError);
@@ -91,7 +91,7 @@ describe('EventStreamClient', () => {
       };
       for (let call = 0; call < 3; call++) {
         const out: string[] = [];
-        for await (const data of client.post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) out.push(data);
+        for await (const data of await client.post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) out.push(data);
         expect(out).toEqual(['one']);
         await new Promise((resolve) => setTimeout(resolve, 40));
       }
@@ -107,7 +107,7 @@ describe('EventStreamClient', () => {
       closed = new Promise((resolve) => res.on('close', () => resolve()));
       res.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: one\n\ndata: two\n\n');
     };
-    for await (const data of new EventStreamClient().post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) {
+    for await (const data of await new EventStreamClient().post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) {
       expect(data).toBe('one');
       break;
     }
@@ -121,7 +121,7 @@ describe('EventStreamClient', () => {
     };
     const out: string[] = [];
     const error = await (async () => {
-      for await (const data of new EventStreamClient().post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) out.push(data);
+      for await (const data of await new EventStreamClient().post({ url, headers: {}, body: '{}', signal: new AbortController().signal })) out.push(data);
     })().then(() => undefined, (caught: unknown) => caught);
     expect(out).toEqual(['one']);
     // Node's own error (another realm under Jest: instanceof Error does not hold).

@@ -63,7 +63,7 @@ export class OpenAiProvider implements LlmProvider {
     const deadline = new CallDeadline(this.options.timeoutMs, request.signal);
     const accumulator = new OpenAiStreamAccumulator(model);
     try {
-      const events = this.streams.post({
+      const events = await this.streams.post({
         url: this.completionsUrl,
         headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {},
         body: JSON.stringify({ ...this.body(request, model), stream: true, stream_options: { include_usage: true } }),
