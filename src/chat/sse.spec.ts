@@ -1,3 +1,5 @@
+import { createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { Request, Response } from 'express';
 import { HEARTBEAT_MS, SseStream } from './sse';
@@ -93,5 +95,59 @@ describe('SseStream', () => {
     stream.onClose(closed);
     expect(closed).toHaveBeenCalled();
     expect(stream.isClosed).toBe(true);
+  });
+});
+
+describe('SseStream on a real socket', () => {
+  it('sends the headers in the same socket write as the frames of the first tick', async () => {
+    const socketWrites: string[] = [];
+    const server = createServer((request, response) => {
+      // Every write that reaches the socket, whole (a writev of several buffers counts once).
+      const socket = request.socket as unknown as { _writeGeneric(writev: boolean, data: unknown, ...rest: unknown[]): void };
+      const writeGeneric = socket._writeGeneric.bind(socket);
+      socket._writeGeneric = (writev, data, ...rest) => {
+        const chunks = writev ? (data as Array<{ chunk: Buffer | string }>).map((entry) => entry.chunk) : [data as Buffer | string];
+        socketWrites.push(chunks.map((chunk) => chunk.toString()).join(''));
+        writeGeneric(writev, data, ...rest);
+      };
+      const stream = new SseStream(request as Request, response as unknown as Response, 60_000);
+      stream.write('event: session\ndata: {}\n\n');
+      setTimeout(() => stream.end(), 20);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const body = await new Promise<string>((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (piece: string) => (text += piece));
+          res.on('end', () => resolve(text));
+        }).on('error', reject);
+      });
+      expect(body).toBe('event: session\ndata: {}\n\n');
+      expect(socketWrites[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*content-type: text\/event-stream[\s\S]*\r\n\r\n[\s\S]*event: session/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('sends the headers alone when the first tick writes no frame (a resume with nothing new yet)', async () => {
+    let stream: SseStream | undefined;
+    const server = createServer((request, response) => {
+      stream = new SseStream(request as Request, response as unknown as Response, 60_000);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path: '/' }, (res) => resolve(res.statusCode)).on('error', reject);
+      });
+      expect(status).toBe(200);
+      stream?.end();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

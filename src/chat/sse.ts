@@ -26,7 +26,9 @@ export class SseStream {
       connection: 'keep-alive',
     });
     req.socket.setNoDelay(true);
-    res.flushHeaders();
+    // The headers leave with the first frames, which are written in this same tick (the `session` event,
+    // a replay, a stored result): one socket write instead of two. The flush sends them alone otherwise.
+    this.batch();
     this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), heartbeatMs);
     // The response's 'close' (not the request's: on Node 16+ that fires once the request body has been
     // read) tells that the connection went away, or that we ended it.
@@ -48,17 +50,24 @@ export class SseStream {
    */
   write(frame: string): void {
     if (this.closed || this.res.writableEnded) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.res.cork();
-      process.nextTick(this.uncork);
-    }
+    this.batch();
     this.res.write(frame);
   }
 
-  private readonly uncork = (): void => {
+  /** Holds this tick's writes back until the flush (once per tick). */
+  private batch(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.res.cork();
+    process.nextTick(this.flush);
+  }
+
+  private readonly flush = (): void => {
     this.corked = false;
-    if (!this.res.writableEnded) this.res.uncork();
+    if (this.res.writableEnded) return;
+    // Sends the headers if no frame has taken them along yet (nothing otherwise).
+    this.res.flushHeaders();
+    this.res.uncork();
   };
 
   end(): void {
