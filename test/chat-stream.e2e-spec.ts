@@ -273,6 +273,37 @@ describe('Chat streams (SSE)', () => {
     ]);
   });
 
+  it("puts the agent's learned examples and the episodes recalled for the message (its own, by shared terms) in the prompt", async () => {
+    const learner = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Learner', role: 'Billing clerk' }).expect(201)).body.data.id;
+    const bystander = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Bystander', role: 'Other' }).expect(201)).body.data.id;
+    fake.reply({ content: 'Sent the ACME invoice to billing.' });
+    await t.http.post('/api/chat').set('Authorization', auth).send({ agent_id: learner, message: 'Invoice ACME for March' }).expect(200);
+    fake.reply({ content: 'Nothing to do with invoices.' });
+    await t.http.post('/api/chat').set('Authorization', auth).send({ agent_id: bystander, message: 'Invoice ACME for April' }).expect(200);
+    const schema = schemaOf(tenant.slug);
+    const [run] = await sql(`INSERT INTO ${schema}.training_runs (agent_id, source, max_examples, status) VALUES ($1, 'feedback', 5, 'completed') RETURNING id`, [learner]);
+    await sql(
+      `INSERT INTO ${schema}.agent_examples (agent_id, input, output, origin, rank, training_run_id)
+       VALUES ($1, 'Second best task', 'Second best answer', 'episode', 2, $2), ($1, 'Best task', 'Best answer', 'correction', 1, $2)`,
+      [learner, run.id],
+    );
+
+    fake.reply({ content: 'Done.' });
+    await t.http.post('/api/chat').set('Authorization', auth).send({ agent_id: learner, message: 'Another invoice for acme, please' }).expect(200);
+    const system = fake.requests[fake.requests.length - 1].messages[0];
+    expect(system.role).toBe('system');
+    expect(system.content).toMatch(/Learned examples[^\n]*\n1\. Task: Best task\n {3}Answer: Best answer\n2\. Task: Second best task\n {3}Answer: Second best answer/);
+    expect(system.content).toMatch(/Relevant earlier episodes of yours:\n1\. Task: Invoice ACME for March\n {3}Outcome: success\n {3}Answer: Sent the ACME invoice to billing\./);
+    expect(system.content).not.toContain('April');
+
+    // A message with no term worth recalling: the examples still come, no episodes.
+    fake.reply({ content: 'Hi.' });
+    await t.http.post('/api/chat').set('Authorization', auth).send({ agent_id: learner, message: 'hi' }).expect(200);
+    const plain = fake.requests[fake.requests.length - 1].messages[0].content;
+    expect(plain).toContain('1. Task: Best task');
+    expect(plain).not.toContain('Relevant earlier episodes');
+  });
+
   it('a tool call that needs an approval is not run in a chat: the model is told, the decision is stored', async () => {
     const intern = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Intern', role: 'Poster', tools: ['http_request'] })).body.data.id;
     await sql(`UPDATE ${schemaOf(tenant.slug)}.agents SET maturity_level = 'intern' WHERE id = $1`, [intern]);

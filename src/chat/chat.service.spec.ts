@@ -34,11 +34,11 @@ function service(write: jest.Mock) {
     }),
   };
   const db = { select: jest.fn().mockResolvedValue([]), write, run: jest.fn() };
-  const agents = { readOrFail: jest.fn().mockResolvedValue({ id: AGENT_ID, status: 'active', tools: [], name: 'A', role: 'R', systemPrompt: null }) };
-  const memory = { recall: jest.fn().mockResolvedValue([]) };
+  const agent = { id: AGENT_ID, status: 'active', tools: [], name: 'A', role: 'R', systemPrompt: null };
+  const agents = { readWithPromptContext: jest.fn().mockResolvedValue({ agent, examples: [], recalled: [] }) };
   const sessions = { readVisible: jest.fn().mockResolvedValue(session) };
   const registry = new TurnRegistry({ chatResumeGraceMs: 1000 } as AppConfig);
-  const chat = new ChatService(db as never, agents as never, memory as never, execution as never, sessions as never, registry, { chatHistoryTokens: 4000 } as AppConfig);
+  const chat = new ChatService(db as never, agents as never, execution as never, sessions as never, registry, { chatHistoryTokens: 4000 } as AppConfig);
   return { chat, registry, db, modelCalls };
 }
 

@@ -6,13 +6,12 @@ import { complianceScore } from '../agents/execution/compliance';
 import type { ConversationResult } from '../agents/execution/conversation';
 import { buildMessages, DECISION_COLUMNS, decisionsJson, ExecutionService } from '../agents/execution/execution.service';
 import type { LlmMessage } from '../agents/execution/llm/llm.types';
-import { readLearnedExamples } from '../agents/training/learned-examples';
 import type { AuthContext } from '../auth/principal';
 import { AppError, invalidInput, type ErrorCode } from '../common/http/error-codes';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { insertFromJsonSql } from '../database/json-insert';
 import { TenantDb } from '../database/tenant-db';
-import { EPISODE_COLUMNS, episodeJson, MemoryService } from '../memory/memory.service';
+import { EPISODE_COLUMNS, episodeJson } from '../memory/memory.service';
 import type { TenantRecord } from '../tenancy/tenant.entity';
 import { MESSAGE_COLUMNS, type InterruptReason, type MessageRow, type MessageStatus, type SessionRow } from './chat.types';
 import type { ChatResponseDto, ChatStreamQueryDto } from './dto/chat.dto';
@@ -23,6 +22,8 @@ import { END, LiveTurn, sseFrame, TurnRegistry } from './turn-registry';
 
 /** How many of the newest messages are read before the token budget picks the ones that fit. */
 const HISTORY_ROWS = 200;
+/** Episodes of the agent recalled into a turn's prompt (as for an execution). */
+const RECALLED_EPISODES = 3;
 const TITLE_LENGTH = 80;
 const LAST_EVENT_ID = /^(?:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):)?(\d{1,9}|end)$/i;
 
@@ -55,7 +56,6 @@ export class ChatService {
   constructor(
     private readonly db: TenantDb,
     private readonly agents: AgentsService,
-    private readonly memory: MemoryService,
     private readonly execution: ExecutionService,
     private readonly sessions: SessionsService,
     private readonly registry: TurnRegistry,
@@ -125,8 +125,7 @@ export class ChatService {
     }
     try {
       const prepared = await this.prepare(ctx, input, sessionId, turnId);
-      const recalled = await prepared.recalled;
-      const [system, user] = buildMessages(prepared.agent, input.message, {}, recalled, prepared.examples);
+      const [system, user] = buildMessages(prepared.agent, input.message, {}, prepared.recalled, prepared.examples);
       const messages = [system, ...boundedHistory(prepared.history, this.config.chatHistoryTokens), user];
 
       const { owner, agent, userMessage } = prepared;
@@ -151,8 +150,8 @@ export class ChatService {
 
   /**
    * Before the model, in few round trips and without holding a connection between them: the named
-   * session and its history; then, side by side, the agent, its learned examples and the recalled
-   * episodes; then one statement that stores the user message (creating the session when it is new),
+   * session and its history; then the agent with its learned examples and the recalled episodes (one
+   * statement); then one statement that stores the user message (creating the session when it is new),
    * returned still running (see startTurn). Each statement is atomic; none needs a snapshot shared with
    * another, so there is no transaction.
    */
@@ -166,8 +165,7 @@ export class ChatService {
       }
     }
     const agentId = session?.agent_id ?? input.agentId!;
-    const recalled = this.memory.recall(ctx.tenant, agentId, input.message, 3).catch(() => []);
-    const [agent, examples] = await Promise.all([this.agents.readOrFail(ctx.tenant, agentId), readLearnedExamples(this.db, ctx.tenant, agentId)]);
+    const { agent, examples, recalled } = await this.agents.readWithPromptContext(ctx.tenant, agentId, input.message, RECALLED_EPISODES);
     if (agent.status !== 'active') {
       throw new AppError('GOVERNANCE_VIOLATION', `The agent is ${agent.status}: it cannot chat`, { agent_status: agent.status });
     }

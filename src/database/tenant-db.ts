@@ -2,6 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, type EntityTarget, type ObjectLiteral, QueryRunner } from 'typeorm';
 import { quoteSchema } from '../tenancy/slug';
 
+/** An entity's table, its select list (database column AS property name) and its property names. */
+interface SelectList {
+  table: string;
+  columns: string;
+  properties: Set<string>;
+}
+
 export interface TenantScope {
   schema: string;
 }
@@ -18,7 +25,7 @@ export interface TenantScope {
 @Injectable()
 export class TenantDb {
   /** Per entity: the select list of findById (database column AS property name). */
-  private readonly selectLists = new Map<EntityTarget<ObjectLiteral>, { table: string; columns: string }>();
+  private readonly selectLists = new Map<EntityTarget<ObjectLiteral>, SelectList>();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -78,14 +85,36 @@ export class TenantDb {
     return row ? Object.assign(this.dataSource.getMetadata(entity).create() as T, row) : undefined;
   }
 
-  private selectListOf(entity: EntityTarget<ObjectLiteral>): { table: string; columns: string } {
+  /**
+   * findById, with more values computed by the same statement (subqueries over the row's related
+   * tables): one round trip where several reads keyed by the same id would each take one. `extras`
+   * receives the quoted schema and returns select items (`(SELECT …) AS "name"`, names that are not
+   * properties of the entity); `params` continue after the id ($2, $3…). Undefined when no row has the id.
+   */
+  async findByIdWith<T extends ObjectLiteral, X extends Record<string, unknown>>(
+    scope: TenantScope | undefined,
+    entity: EntityTarget<T>,
+    id: string,
+    extras: (schema: string) => string,
+    params: unknown[] = [],
+  ): Promise<{ row: T; extras: X } | undefined> {
+    const { table, columns, properties } = this.selectListOf(entity);
+    const [raw] = await this.select<Record<string, unknown>>(scope, (schema) => `SELECT ${columns}, ${extras(schema)} FROM ${schema}.${table} WHERE id = $1`, [id, ...params]);
+    if (!raw) return undefined;
+    const row = this.dataSource.getMetadata(entity).create() as Record<string, unknown>;
+    const extra: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) (properties.has(key) ? row : extra)[key] = value;
+    return { row: row as T, extras: extra as X };
+  }
+
+  private selectListOf(entity: EntityTarget<ObjectLiteral>): SelectList {
     let list = this.selectLists.get(entity);
     if (!list) {
       const metadata = this.dataSource.getMetadata(entity);
       const unsupported = metadata.columns.find((column) => column.transformer || column.relationMetadata);
       if (unsupported || metadata.relations.length > 0) throw new Error(`TenantDb.findById does not support ${metadata.name} (transformers or relations)`);
       const columns = metadata.columns.map((column) => `"${column.databaseName}" AS "${column.propertyName}"`).join(', ');
-      list = { table: `"${metadata.tableName}"`, columns };
+      list = { table: `"${metadata.tableName}"`, columns, properties: new Set(metadata.columns.map((column) => column.propertyName)) };
       this.selectLists.set(entity, list);
     }
     return list;

@@ -109,6 +109,45 @@ export function recallTerms(text: string): string[] {
   return [...new Set(words.filter((word) => !STOP_WORDS.has(word)))].slice(0, 8);
 }
 
+/** How many episodes a recall returns: 1 to 10. */
+export function recallLimit(limit: number): number {
+  return Math.min(Math.max(limit, 1), 10);
+}
+
+/** The LIKE patterns of recallSql, one per term (its wildcards escaped). */
+export function recallPatterns(terms: string[]): string[] {
+  return terms.map((term) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+}
+
+/**
+ * The recall statement: $1 the agent, `limit` (default $2) how many, then `termCount` patterns
+ * (recallPatterns) from parameter number `firstTerm`. The last 200 episodes come first (the index on (agent_id, completed_at)), each
+ * scored once over recall_text (task and output, lowercased when the episode was written: migration
+ * 0010); the OFFSET 0 fence keeps PostgreSQL from inlining the score into the WHERE and ORDER BY (it
+ * has no common-subexpression elimination). Also a subquery of a chat turn's context read.
+ */
+export function recallSql(schema: string, termCount: number, firstTerm: number, limit = '$2'): string {
+  const score = Array.from({ length: termCount }, (_, i) => `(CASE WHEN recent.recall_text LIKE $${firstTerm + i} THEN 1 ELSE 0 END)`).join(' + ');
+  // An episode a person corrected is recalled with the correction as its answer, never the wrong one.
+  return `SELECT best.id AS episode_id, best.task, coalesce(c.correction, best.output) AS output, best.outcome, best.completed_at FROM (
+           SELECT id, task, output, outcome, completed_at, relevance FROM (
+             SELECT recent.*, (${score}) AS relevance FROM (
+               SELECT id, task, output, outcome, completed_at, recall_text FROM ${schema}.episodes
+                WHERE agent_id = $1 ORDER BY completed_at DESC LIMIT 200
+             ) recent
+             OFFSET 0
+           ) scored
+           WHERE relevance > 0
+           ORDER BY relevance DESC, completed_at DESC
+           LIMIT ${limit}
+         ) best
+         LEFT JOIN LATERAL (
+           SELECT f.correction FROM ${schema}.feedback f WHERE f.episode_id = best.id AND f.correction IS NOT NULL
+            ORDER BY f.updated_at DESC, f.id DESC LIMIT 1
+         ) c ON true
+         ORDER BY best.relevance DESC, best.completed_at DESC`;
+}
+
 /**
  * Episodic memory. Relevance for recall: the number of the query's terms found in an episode's task
  * or output (plain substring match), ties broken by recency; only the agent's last 200 episodes are
@@ -172,34 +211,7 @@ export class MemoryService {
   async recall(tenant: TenantScope, agentId: string, query: string, limit = 3): Promise<RecalledEpisode[]> {
     const terms = recallTerms(query);
     if (terms.length === 0) return [];
-    const score = terms.map((_, i) => `(CASE WHEN recent.recall_text LIKE $${i + 3} THEN 1 ELSE 0 END)`).join(' + ');
-    // One statement, no transaction. The last 200 episodes come first (the index on (agent_id,
-    // completed_at)), each scored once over recall_text (task and output, lowercased when the episode
-    // was written: migration 0010); the OFFSET 0 fence keeps PostgreSQL from inlining the score into
-    // the WHERE and ORDER BY (it has no common-subexpression elimination).
-    return this.db.select<RecalledEpisode>(
-      tenant,
-      (schema) =>
-        // An episode a person corrected is recalled with the correction as its answer, never the wrong one.
-        `SELECT best.id AS episode_id, best.task, coalesce(c.correction, best.output) AS output, best.outcome, best.completed_at FROM (
-           SELECT id, task, output, outcome, completed_at, relevance FROM (
-             SELECT recent.*, (${score}) AS relevance FROM (
-               SELECT id, task, output, outcome, completed_at, recall_text FROM ${schema}.episodes
-                WHERE agent_id = $1 ORDER BY completed_at DESC LIMIT 200
-             ) recent
-             OFFSET 0
-           ) scored
-           WHERE relevance > 0
-           ORDER BY relevance DESC, completed_at DESC
-           LIMIT $2
-         ) best
-         LEFT JOIN LATERAL (
-           SELECT f.correction FROM ${schema}.feedback f WHERE f.episode_id = best.id AND f.correction IS NOT NULL
-            ORDER BY f.updated_at DESC, f.id DESC LIMIT 1
-         ) c ON true
-         ORDER BY best.relevance DESC, best.completed_at DESC`,
-      [agentId, Math.min(Math.max(limit, 1), 10), ...terms.map((term) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)],
-    );
+    return this.db.select<RecalledEpisode>(tenant, (schema) => recallSql(schema, terms.length, 3), [agentId, recallLimit(limit), ...recallPatterns(terms)]);
   }
 
   /**

@@ -11,17 +11,19 @@ export const PROMPT_MAX_EXAMPLES = 8;
 export const PROMPT_EXAMPLES_BUDGET = 8000;
 const FIELD_MAX = 1500;
 
-// $1 agent, $2 how many.
-const EXAMPLES_SQL = (table: string) => `SELECT input, output FROM ${table} WHERE agent_id = $1 ORDER BY rank LIMIT $2`;
+/** The agent's best learned examples, at most PROMPT_MAX_EXAMPLES: `agent` and `limit` are parameter references. */
+export function learnedExamplesSql(table: string, agent = '$1', limit = '$2'): string {
+  return `SELECT input, output FROM ${table} WHERE agent_id = ${agent} ORDER BY rank LIMIT ${limit}`;
+}
 
 /** Inside the caller's unit of work: the agent's best learned examples (what its last completed training run left). */
 export async function loadLearnedExamples(em: EntityManager, agentId: string): Promise<LearnedExample[]> {
-  return em.query(EXAMPLES_SQL('agent_examples'), [agentId, PROMPT_MAX_EXAMPLES]);
+  return em.query(learnedExamplesSql('agent_examples'), [agentId, PROMPT_MAX_EXAMPLES]);
 }
 
 /** The same, as one statement outside any unit of work (a chat turn reads it beside the agent). */
 export async function readLearnedExamples(db: TenantDb, tenant: TenantScope, agentId: string): Promise<LearnedExample[]> {
-  return db.select<LearnedExample>(tenant, (schema) => EXAMPLES_SQL(`${schema}.agent_examples`), [agentId, PROMPT_MAX_EXAMPLES]);
+  return db.select<LearnedExample>(tenant, (schema) => learnedExamplesSql(`${schema}.agent_examples`), [agentId, PROMPT_MAX_EXAMPLES]);
 }
 
 function clip(text: string): string {
