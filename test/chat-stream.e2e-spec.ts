@@ -273,6 +273,15 @@ describe('Chat streams (SSE)', () => {
     ]);
   });
 
+  it('a model answer holding an unpaired surrogate is stored (as U+FFFD) with its episode, not failed', async () => {
+    fake.reply({ content: 'Broken \ud800 text' });
+    const res = await t.http.post('/api/chat').set('Authorization', auth).send({ agent_id: agentId, message: 'Say something odd' });
+    expect(res.status).toBe(200);
+    expect(res.body.data.message).toMatchObject({ status: 'complete', content: 'Broken \ufffd text' });
+    const [episode] = await sql(`SELECT output FROM ${schemaOf(tenant.slug)}.episodes WHERE id = $1`, [res.body.data.episode_id]);
+    expect(episode.output).toBe('Broken \ufffd text');
+  });
+
   it("puts the agent's learned examples and the episodes recalled for the message (its own, by shared terms) in the prompt", async () => {
     const learner = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Learner', role: 'Billing clerk' }).expect(201)).body.data.id;
     const bystander = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Bystander', role: 'Other' }).expect(201)).body.data.id;

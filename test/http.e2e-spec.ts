@@ -242,7 +242,7 @@ describe('HTTP conventions (default configuration)', () => {
       expectHelmet(res);
     });
 
-    it('text holding the NUL character (\\u0000), which PostgreSQL cannot store, is 400 naming each field; nothing is created', async () => {
+    it('text holding the NUL character (\\u0000) or an unpaired surrogate, which PostgreSQL cannot store, is 400 naming each field; nothing is created', async () => {
       const agentCount = async () => (await t.http.get('/api/agents').set('Authorization', owner).expect(200)).body.pagination.total as number;
       const before = await agentCount();
       expect(typeof before).toBe('number');
@@ -253,6 +253,11 @@ describe('HTTP conventions (default configuration)', () => {
       fails(res, 400, 'INVALID_INPUT');
       expect(fieldNames(res)).toEqual(['config.k\\u0000', 'config.notes[1]', 'name']);
       expect(await agentCount()).toBe(before);
+
+      // An unpaired surrogate (\ud800 in JSON) is refused the same way: jsonb would reject it, text would alter it.
+      const lone = await t.http.post('/api/agents').set('Authorization', owner).set('Content-Type', 'application/json').send('{"name":"Lone \\ud800","role":"Tester"}');
+      fails(lone, 400, 'INVALID_INPUT');
+      expect(fieldNames(lone)).toEqual(['name']);
 
       const query = await t.http.get('/api/agents?q=%00').set('Authorization', owner);
       fails(query, 400, 'INVALID_INPUT');

@@ -10,3 +10,12 @@ export function insertFromJsonSql(table: string, columns: readonly string[], par
   const source = options.many ? 'jsonb_populate_recordset' : 'jsonb_populate_record';
   return `INSERT INTO ${table} (${list}) SELECT ${list} FROM ${source}(NULL::${table}, ${param}::jsonb)${options.when ? ` ${options.when}` : ''}`;
 }
+
+/**
+ * A value as a jsonb parameter: its JSON with every string made well-formed. A lone surrogate (model
+ * output can hold one) is written by JSON.stringify as an escape that jsonb refuses, which would fail
+ * the whole statement; it becomes U+FFFD, as the driver does for a text parameter.
+ */
+export function jsonbParam(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? item.toWellFormed() : item));
+}

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Paginated } from '../common/http/envelope';
 import { invalidInput } from '../common/http/error-codes';
 import { likePattern, paginate } from '../common/pagination/paginate';
-import { insertFromJsonSql } from '../database/json-insert';
+import { insertFromJsonSql, jsonbParam } from '../database/json-insert';
 import { TenantDb, type TenantScope } from '../database/tenant-db';
 import { EpisodeEntity, type EpisodeOutcome } from './episode.entity';
 
@@ -74,7 +74,7 @@ export const EPISODE_COLUMNS: readonly string[] = Object.values(EPISODE_COLUMN_O
 export function episodeJson(episode: NewEpisode): string {
   const row: Record<string, unknown> = {};
   for (const [property, column] of Object.entries(EPISODE_COLUMN_OF)) row[column] = episode[property as keyof NewEpisode];
-  return JSON.stringify(row);
+  return jsonbParam(row);
 }
 
 const SORT_COLUMNS: Record<EpisodeSort, string> = {

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthContext } from '../../auth/principal';
 import { AppError } from '../../common/http/error-codes';
-import { insertFromJsonSql } from '../../database/json-insert';
+import { insertFromJsonSql, jsonbParam } from '../../database/json-insert';
 import { TenantDb } from '../../database/tenant-db';
 import { MemoryService } from '../../memory/memory.service';
 import type { TenantRecord } from '../../tenancy/tenant.entity';
@@ -227,7 +227,7 @@ export class ExecutionService {
           error = `No final answer within max_steps (${maxSteps})`;
           break;
         }
-        const response = await this.llm.complete({ model: agent.model ?? undefined, messages: state.messages, tools, signal });
+        const response = wellFormed(await this.llm.complete({ model: agent.model ?? undefined, messages: state.messages, tools, signal }));
         recordModelCall(state, response);
         if (response.toolCalls.length === 0) {
           output = response.content;
@@ -480,7 +480,7 @@ export class ExecutionService {
         callText = '';
         let response: LlmResponse | undefined;
         for await (const event of this.llm.stream({ model: agent.model ?? undefined, messages: state.messages, tools, signal })) {
-          if (event.type === 'done') response = event.response;
+          if (event.type === 'done') response = wellFormed(event.response);
           else if (event.content) {
             const piece = callText === '' && content !== '' ? `\n\n${event.content}` : event.content;
             callText += event.content;
@@ -547,7 +547,7 @@ export const DECISION_COLUMNS = ['agent_id', 'execution_id', 'action', 'complexi
 
 /** The decisions of a run as the jsonb array parameter of insertFromJsonSql (`many`). */
 export function decisionsJson(agent: Pick<AgentEntity, 'id' | 'maturityLevel'>, executionId: string | null, decisions: readonly Decision[]): string {
-  return JSON.stringify(
+  return jsonbParam(
     decisions.map((decision) => ({
       agent_id: agent.id,
       execution_id: executionId,
@@ -558,6 +558,15 @@ export function decisionsJson(agent: Pick<AgentEntity, 'id' | 'maturityLevel'>, 
       reason: decision.reason,
     })),
   );
+}
+
+/**
+ * A model's answer with every string well-formed. A broken provider can send a lone surrogate; kept,
+ * it would make every jsonb write of the run (steps, saved state, episode) fail. It becomes U+FFFD, as
+ * the text columns get it from the driver. (Streamed deltas are left alone: a pair may span two.)
+ */
+function wellFormed(response: LlmResponse): LlmResponse {
+  return JSON.parse(jsonbParam(response)) as LlmResponse;
 }
 
 function maxStepsOf(agent: AgentEntity): number {

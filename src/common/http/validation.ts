@@ -14,24 +14,30 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
 
 const NUL = '\u0000';
 
+/** Text PostgreSQL cannot store as given: U+0000, or a lone UTF-16 surrogate (not valid Unicode). */
+function unstorable(text: string): boolean {
+  return text.includes(NUL) || !text.isWellFormed();
+}
+
 /**
- * The fields of a request value (body, query, a path parameter) whose text holds U+0000, keys
- * included: PostgreSQL cannot store that character in text or jsonb, so such a value would fail in
- * the database, after the request had passed validation. Walked without recursion (bodies can nest deeply).
+ * The fields of a request value (body, query, a path parameter) whose text PostgreSQL cannot store,
+ * keys included: U+0000 (refused in text and jsonb) and unpaired surrogates (`"\ud800"` in JSON: jsonb
+ * refuses the escape, text would silently get U+FFFD). Such a value would otherwise fail in the
+ * database after the request had passed validation. Walked without recursion (bodies can nest deeply).
  */
-export function fieldsWithNul(value: unknown, root = ''): string[] {
+export function fieldsWithUnstorableText(value: unknown, root = ''): string[] {
   const fields: string[] = [];
   const pending: Array<[unknown, string]> = [[value, root]];
   while (pending.length > 0) {
     const [current, path] = pending.pop()!;
     if (typeof current === 'string') {
-      if (current.includes(NUL)) fields.push(visible(path) || 'value');
+      if (unstorable(current)) fields.push(visible(path) || 'value');
     } else if (Array.isArray(current)) {
       current.forEach((item, index) => pending.push([item, `${path}[${index}]`]));
     } else if (current !== null && typeof current === 'object') {
       for (const [key, item] of Object.entries(current)) {
         const field = path ? `${path}.${key}` : key;
-        if (key.includes(NUL)) fields.push(visible(field));
+        if (unstorable(key)) fields.push(visible(field));
         pending.push([item, field]);
       }
     }
@@ -39,18 +45,20 @@ export function fieldsWithNul(value: unknown, root = ''): string[] {
   return fields.sort();
 }
 
-/** A field name as the error reports it: a NUL in a key shown as the six characters `\u0000`. */
+/** A field name as the error reports it: a NUL in a key shown as the six characters `\u0000`, a lone surrogate as U+FFFD. */
 function visible(field: string): string {
-  return field.split(NUL).join('\\u0000');
+  return field.split(NUL).join('\\u0000').toWellFormed();
 }
+
+const UNSTORABLE_TEXT = 'must not contain the NUL character (\\u0000) or an unpaired surrogate (such as \\ud800)';
 
 class ApiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type !== 'custom') {
-      const fields = fieldsWithNul(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      const fields = fieldsWithUnstorableText(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
       if (fields.length > 0) {
-        const errors = ['must not contain the NUL character (\\u0000)'];
-        throw invalidInput(`Validation failed: ${fields.join(', ')} must not contain the NUL character (\\u0000)`, fields.map((field) => ({ field, errors })));
+        const errors = [UNSTORABLE_TEXT];
+        throw invalidInput(`Validation failed: ${fields.join(', ')} ${UNSTORABLE_TEXT}`, fields.map((field) => ({ field, errors })));
       }
     }
     return super.transform(value, metadata);
@@ -59,7 +67,7 @@ class ApiValidationPipe extends ValidationPipe {
 
 /**
  * Body, query and parameter validation: unknown fields are refused, each bad field is listed in
- * details.fields; text holding U+0000 is refused in any field (fieldsWithNul).
+ * details.fields; text PostgreSQL cannot store is refused in any field (fieldsWithUnstorableText).
  */
 export function createValidationPipe(): ValidationPipe {
   return new ApiValidationPipe({
