@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AnthropicProvider } from './anthropic.provider';
+import { ANTHROPIC_VERSION, AnthropicProvider } from './anthropic.provider';
 import { LlmError, type LlmStreamEvent } from './llm.types';
 
 // A minimal stand-in for the Messages API on 127.0.0.1: enough to prove the SDK wiring (path, headers,
@@ -120,6 +120,50 @@ describe('AnthropicProvider', () => {
       },
     ]);
     expect(received[0].body).toMatchObject({ stream: true });
+  });
+
+  it("streams with the SDK's own headers (anthropic-version, x-api-key) and the same body as a plain call", async () => {
+    answers.push({ status: 200, body: { id: 'msg_h', type: 'message', role: 'assistant', model: 'claude-test', stop_reason: 'end_turn', stop_sequence: null, usage, content: [] } });
+    answers.push({ status: 200, sse: [['message_stop', { type: 'message_stop' }]] });
+    const request = { messages: [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'hi' }], maxTokens: 77 };
+    await provider().complete(request);
+    for await (const event of provider().stream(request)) expect(event.type).toBe('done');
+    const [plain, streamed] = received;
+    expect(streamed.path).toBe(plain.path);
+    // The version the SDK sends (its own constant) is the one streamed calls send: an SDK upgrade that moves it fails here.
+    expect(plain.headers['anthropic-version']).toBe(ANTHROPIC_VERSION);
+    expect(streamed.headers['anthropic-version']).toBe(ANTHROPIC_VERSION);
+    expect(streamed.headers['x-api-key']).toBe(KEY);
+    expect(streamed.headers['content-type']).toBe('application/json');
+    expect(streamed.body).toEqual({ ...plain.body, stream: true });
+  });
+
+  it('skips ping events, and maps an error event sent mid-stream to an LlmError without the key', async () => {
+    answers.push({
+      status: 200,
+      sse: [
+        ['ping', { type: 'ping' }],
+        ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+        ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Part' } }],
+        ['error', { type: 'error', error: { type: 'overloaded_error', message: `Overloaded for ${KEY}` } }],
+      ],
+    });
+    const events: LlmStreamEvent[] = [];
+    const error = await (async () => {
+      for await (const event of provider().stream({ messages: [{ role: 'user', content: 'go' }] })) events.push(event);
+    })().catch((e: unknown) => e);
+    expect(events).toEqual([{ type: 'delta', content: 'Part' }]);
+    expect(error).toBeInstanceOf(LlmError);
+    expect((error as LlmError).message).toBe('anthropic: Overloaded for [redacted]');
+  });
+
+  it('maps an error status on a stream like on a plain call', async () => {
+    answers.push({ status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
+    const error = await (async () => {
+      for await (const event of provider().stream({ messages: [{ role: 'user', content: 'go' }] })) void event;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlmError);
+    expect(error).toMatchObject({ status: 529, retryable: true, message: 'anthropic: HTTP 529: Overloaded' });
   });
 
   it.each([

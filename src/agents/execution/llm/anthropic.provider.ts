@@ -4,8 +4,9 @@ import Anthropic, {
   APIError,
   APIUserAbortError,
 } from '@anthropic-ai/sdk';
-import type { MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/messages';
+import type { MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { AnthropicStreamAccumulator, fromAnthropicMessage, toAnthropicPrompt, toAnthropicTools } from './anthropic.mapping';
+import { EVENT_STREAM_ERRORS, EventStreamClient } from './event-stream-request';
 import type { LlmProvider, LlmRequest, LlmResponse, LlmStreamEvent } from './llm.types';
 import { CallDeadline, toLlmError, type VendorProviderOptions } from './provider-call';
 
@@ -14,10 +15,23 @@ const SDK_ERRORS = { APIError, APIConnectionError, APIConnectionTimeoutError, AP
 /** The Messages API requires max_tokens; used when the request gives none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
+/**
+ * The Messages API version of streamed calls. Plain calls go through the SDK, which sends its own:
+ * a unit test compares the two, so an SDK upgrade that moves it fails until this follows.
+ */
+export const ANTHROPIC_VERSION = '2026-10-21';
+
+/**
+ * Claude through the Messages API. Plain calls go through the official SDK; streamed ones (every chat
+ * token) through EventStreamClient, as for OpenAI (see event-stream-request.ts): same body, the SDK's
+ * headers, errors mapped alike.
+ */
 export class AnthropicProvider implements LlmProvider {
   readonly name = 'anthropic' as const;
   readonly defaultModel: string;
   private readonly client: Anthropic;
+  private readonly streams = new EventStreamClient();
+  private readonly messagesUrl: URL;
 
   constructor(private readonly options: VendorProviderOptions) {
     this.defaultModel = options.model;
@@ -29,6 +43,7 @@ export class AnthropicProvider implements LlmProvider {
       timeout: options.timeoutMs,
       maxRetries: 0, // the execution engine decides about retries
     });
+    this.messagesUrl = new URL(`${(options.baseUrl ?? ANTHROPIC_API).replace(/\/+$/, '')}/v1/messages`);
   }
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
@@ -49,16 +64,22 @@ export class AnthropicProvider implements LlmProvider {
     const deadline = new CallDeadline(this.options.timeoutMs, request.signal);
     const accumulator = new AnthropicStreamAccumulator(model);
     try {
-      const events = await this.client.messages.create({ ...this.body(request, model), stream: true }, { signal: deadline.signal });
-      for await (const event of events) {
+      const events = await this.streams.post({
+        url: this.messagesUrl,
+        headers: { 'anthropic-version': ANTHROPIC_VERSION, ...(this.options.apiKey ? { 'x-api-key': this.options.apiKey } : {}) },
+        body: JSON.stringify({ ...this.body(request, model), stream: true }),
+        signal: deadline.signal,
+      });
+      for await (const data of events) {
         deadline.touch();
-        const text = accumulator.add(event);
+        // `ping` and `content_block_stop` carry nothing the accumulator needs; it ignores them.
+        const text = accumulator.add(JSON.parse(data) as RawMessageStreamEvent);
         if (text) yield { type: 'delta', content: text };
       }
       deadline.throwIfAborted('anthropic');
       yield { type: 'done', response: accumulator.result() };
     } catch (error) {
-      throw toLlmError('anthropic', error, SDK_ERRORS, deadline, this.options.apiKey);
+      throw toLlmError('anthropic', error, EVENT_STREAM_ERRORS, deadline, this.options.apiKey);
     } finally {
       deadline.dispose();
     }
