@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
 import { ApiExpressAdapter } from './common/http/api-express-adapter';
+import { answerClientErrors } from './common/http/client-error';
 import { AppError } from './common/http/error-codes';
 import { sendError } from './common/http/exception.filter';
 import { requestIdMiddleware } from './common/http/request-id';
@@ -34,6 +35,7 @@ export async function createApp(config: AppConfig, options: { logger?: ConsoleLo
     new Logger('Config').warn(`JWT_SECRET is not set: using a generated development secret kept in ${config.dataDir}/jwt-secret`);
   }
   configureHttp(app, config);
+  answerClientErrors(app.getHttpServer());
   mountApiDocs(app);
   await app.init();
   // Nest answers unknown routes under /api; anything else would get Express's HTML 404.

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type request from 'supertest';
 import { DataSource, QueryRunner } from 'typeorm';
@@ -266,6 +266,28 @@ describe('HTTP conventions (default configuration)', () => {
       const login = await t.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).send({ email: 'a\u0000@example.com', password: 'whatever it is' });
       fails(login, 400, 'INVALID_INPUT');
       expect(fieldNames(login)).toEqual(['email']);
+    });
+
+    it.each([
+      ['a URL over the header size limit', 431, `GET /api/agents?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`, 'too large'],
+      ['a malformed request line', 400, 'NOT AN HTTP REQUEST\r\n\r\n', 'Malformed HTTP request'],
+    ])('%s, refused by the HTTP parser before the app, is answered %i in the envelope', async (_label, status, raw, message) => {
+      const server = t.app.getHttpServer() as http.Server;
+      if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.end(raw));
+        let text = '';
+        socket.setEncoding('utf8').on('data', (piece: string) => (text += piece));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      const requestId = /x-request-id: (\S+)/i.exec(head)?.[1];
+      expect(requestId).toMatch(GENERATED_ID);
+      const parsed = JSON.parse(body);
+      expect(parsed).toEqual({ success: false, error: { code: 'INVALID_INPUT', message: expect.stringContaining(message), details: {} }, meta: { timestamp: expect.any(String), request_id: requestId } });
     });
 
     it('malformed JSON on an open route is the same 400', async () => {
