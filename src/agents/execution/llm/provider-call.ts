@@ -11,7 +11,7 @@ export interface VendorProviderOptions {
 }
 
 /**
- * The deadline of one provider call, joined with the caller's signal.
+ * The deadline of one provider call (or of a whole run or chat turn), joined with the caller's signal.
  *
  * The SDKs' own `timeout` only covers the wait for the response headers; this one also bounds reading the
  * body: the whole answer for `complete()`, and the silence between two chunks for `stream()` (`touch()`
