@@ -101,6 +101,7 @@ describe('SseStream', () => {
 describe('SseStream on a real socket', () => {
   it('sends the headers in the same socket write as the frames of the first tick', async () => {
     const socketWrites: string[] = [];
+    let emptyChunks = 0;
     const server = createServer((request, response) => {
       // Every write that reaches the socket, whole (a writev of several buffers counts once).
       const socket = request.socket as unknown as { _writeGeneric(writev: boolean, data: unknown, ...rest: unknown[]): void };
@@ -108,10 +109,12 @@ describe('SseStream on a real socket', () => {
       socket._writeGeneric = (writev, data, ...rest) => {
         const chunks = writev ? (data as Array<{ chunk: Buffer | string }>).map((entry) => entry.chunk) : [data as Buffer | string];
         socketWrites.push(chunks.map((chunk) => chunk.toString()).join(''));
+        emptyChunks += chunks.filter((chunk) => chunk.length === 0).length;
         writeGeneric(writev, data, ...rest);
       };
       const stream = new SseStream(request as Request, response as unknown as Response, 60_000);
       stream.write('event: session\ndata: {}\n\n');
+      setTimeout(() => stream.write('event: delta\ndata: {}\n\n'), 5);
       setTimeout(() => stream.end(), 20);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -124,7 +127,9 @@ describe('SseStream on a real socket', () => {
           res.on('end', () => resolve(text));
         }).on('error', reject);
       });
-      expect(body).toBe('event: session\ndata: {}\n\n');
+      expect(body).toBe('event: session\ndata: {}\n\nevent: delta\ndata: {}\n\n');
+      // Later flushes write their frames only (no empty write to push headers already sent).
+      expect(emptyChunks).toBe(0);
       expect(socketWrites[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*content-type: text\/event-stream[\s\S]*\r\n\r\n[\s\S]*event: session/);
     } finally {
       server.closeAllConnections();

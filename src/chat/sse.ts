@@ -11,6 +11,8 @@ export class SseStream {
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
   private corked = false;
+  /** The headers are on their way: the first frame carries them (res.write prepends them). */
+  private headersOut = false;
   private readonly closeHandlers: Array<() => void> = [];
 
   constructor(
@@ -51,6 +53,7 @@ export class SseStream {
   write(frame: string): void {
     if (this.closed || this.res.writableEnded) return;
     this.batch();
+    this.headersOut = true;
     this.res.write(frame);
   }
 
@@ -65,8 +68,11 @@ export class SseStream {
   private readonly flush = (): void => {
     this.corked = false;
     if (this.res.writableEnded) return;
-    // Sends the headers if no frame has taken them along yet (nothing otherwise).
-    this.res.flushHeaders();
+    if (!this.headersOut) {
+      // No frame has taken the headers along: they go alone.
+      this.headersOut = true;
+      this.res.flushHeaders();
+    }
     this.res.uncork();
   };
 
