@@ -80,26 +80,26 @@ export class TenantDb {
    * column transformers or relations are refused, since this bypasses them.
    */
   async findById<T extends ObjectLiteral>(scope: TenantScope | undefined, entity: EntityTarget<T>, id: string): Promise<T | undefined> {
-    const { table, columns } = this.selectListOf(entity);
-    const [row] = await this.select<T>(scope, (schema) => `SELECT ${columns} FROM ${schema}.${table} WHERE id = $1`, [id]);
-    return row ? Object.assign(this.dataSource.getMetadata(entity).create() as T, row) : undefined;
+    return (await this.findByIdWith<T, Record<string, never>>(scope, entity, id))?.row;
   }
 
   /**
    * findById, with more values computed by the same statement (subqueries over the row's related
    * tables): one round trip where several reads keyed by the same id would each take one. `extras`
    * receives the quoted schema and returns select items (`(SELECT …) AS "name"`, names that are not
-   * properties of the entity); `params` continue after the id ($2, $3…). Undefined when no row has the id.
+   * properties of the entity; none: findById); `params` continue after the id ($2, $3…). Undefined when no
+   * row has the id.
    */
   async findByIdWith<T extends ObjectLiteral, X extends Record<string, unknown>>(
     scope: TenantScope | undefined,
     entity: EntityTarget<T>,
     id: string,
-    extras: (schema: string) => string,
+    extras?: (schema: string) => string,
     params: unknown[] = [],
   ): Promise<{ row: T; extras: X } | undefined> {
     const { table, columns, properties } = this.selectListOf(entity);
-    const [raw] = await this.select<Record<string, unknown>>(scope, (schema) => `SELECT ${columns}, ${extras(schema)} FROM ${schema}.${table} WHERE id = $1`, [id, ...params]);
+    const list = (schema: string) => (extras ? `${columns}, ${extras(schema)}` : columns);
+    const [raw] = await this.select<Record<string, unknown>>(scope, (schema) => `SELECT ${list(schema)} FROM ${schema}.${table} WHERE id = $1`, [id, ...params]);
     if (!raw) return undefined;
     const row = this.dataSource.getMetadata(entity).create() as Record<string, unknown>;
     const extra: Record<string, unknown> = {};

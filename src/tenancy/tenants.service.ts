@@ -79,10 +79,10 @@ export class TenantsService implements OnModuleInit {
    * its callers but not remembered.
    */
   private loadOnce(key: string, where: { slug: string } | { id: string }, missingSlug?: string): Promise<TenantRecord | null> {
-    let pending = this.loading.get(key);
+    const pending = this.loading.get(key);
     if (pending) return pending;
     const generation = this.generation;
-    pending = this.repo
+    const read = this.repo
       .findOne({ where })
       .then((entity) => {
         const tenant = entity ? toRecord(entity) : null;
@@ -95,9 +95,9 @@ export class TenantsService implements OnModuleInit {
         return tenant;
       })
       .finally(() => {
+        // A change may have started a newer read for the same key meanwhile: leave that one.
         if (this.loading.get(key) === read) this.loading.delete(key);
       });
-    const read = pending;
     this.loading.set(key, read);
     return read;
   }

@@ -538,7 +538,6 @@ export class ExecutionService {
     };
   }
 
-  /** Inside the caller's unit of work: a chat turn's governance decisions (no execution row). */
   /** `agent.executed` carries exactly the reference's fields; `status` is the execution's. */
   private emitExecuted(em: EntityManager, tenant: TenantRecord, agentId: string, executionId: string, status: ExecutionStatus, output: string | null) {
     return this.events.emit(em, tenant, 'agent.executed', { agent_id: agentId, execution_id: executionId, status, result: output });

@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import type { TenantDb, TenantScope } from '../../database/tenant-db';
 
 export interface LearnedExample {
   input: string;
@@ -19,11 +18,6 @@ export function learnedExamplesSql(table: string, agent = '$1', limit = '$2'): s
 /** Inside the caller's unit of work: the agent's best learned examples (what its last completed training run left). */
 export async function loadLearnedExamples(em: EntityManager, agentId: string): Promise<LearnedExample[]> {
   return em.query(learnedExamplesSql('agent_examples'), [agentId, PROMPT_MAX_EXAMPLES]);
-}
-
-/** The same, as one statement outside any unit of work (a chat turn reads it beside the agent). */
-export async function readLearnedExamples(db: TenantDb, tenant: TenantScope, agentId: string): Promise<LearnedExample[]> {
-  return db.select<LearnedExample>(tenant, (schema) => learnedExamplesSql(`${schema}.agent_examples`), [agentId, PROMPT_MAX_EXAMPLES]);
 }
 
 function clip(text: string): string {
