@@ -234,6 +234,9 @@ describe('Chat streams (SSE)', () => {
     expect(done.data.message).toEqual(cancelled.body.data.message);
     expect(words(100).startsWith(done.data.message.content)).toBe(true);
     expect(done.data.message.content.length).toBeLessThan(words(100).length);
+    // The provider reports usage only at the end: an interrupted call's is estimated (4 characters a token).
+    expect(done.data.usage.completion_tokens).toBe(Math.ceil(done.data.message.content.length / 4));
+    expect(done.data.usage.prompt_tokens).toBeGreaterThan(0);
     const [episode] = await sql(`SELECT outcome, human_intervention_count FROM ${schemaOf(tenant.slug)}.episodes WHERE id = $1`, [done.data.episode_id]);
     expect(episode).toEqual({ outcome: 'partial', human_intervention_count: 1 });
     expectError(await t.http.post(`/api/chat/turns/${turnId}/cancel`).set('Authorization', auth), 409, 'CONFLICT');

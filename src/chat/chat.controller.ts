@@ -73,7 +73,7 @@ export class ChatController {
       sse.end();
       return;
     }
-    const detach = this.registry.attach(plan.turn, plan.afterSeq, (event) => (event ? sse.write(event.frame) : sse.end()));
+    const detach = this.registry.attach(plan.turn, plan.afterSeq, (frame) => (frame === null ? sse.end() : sse.write(frame)));
     sse.onClose(detach);
   }
 

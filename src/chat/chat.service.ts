@@ -130,7 +130,7 @@ export class ChatService {
 
       const { owner, agent, userMessage } = prepared;
       const turn = new LiveTurn(turnId, { tenantId: ctx.tenant.id, sessionId, agentId: agent.id, ownerType: owner.type, ownerId: owner.id });
-      turn.push('session', { session_id: sessionId, turn_id: turnId });
+      turn.open({ session_id: sessionId, turn_id: turnId });
       // The model is called while the user message is being written: that write is off the time to
       // first token. Nothing reaches the client before it is stored (the events wait in the turn until
       // this returns); if it fails, the model call is stopped and the request fails as it would have.
@@ -226,7 +226,7 @@ export class ChatService {
     const result = await this.execution.converse(tenant, agent, messages, {
       turnId: turn.id,
       signal: turn.abort.signal,
-      onDelta: (content) => turn.push('delta', { content }),
+      onDelta: (content) => turn.delta(content),
     });
     const userMessage = await storingUserMessage.catch(() => null);
     // The request that started the turn has already failed with the reason (startTurn): nothing to store.

@@ -1,5 +1,5 @@
 import type { AppConfig } from '../config/config';
-import { END, LiveTurn, TurnRegistry, type TurnEvent } from './turn-registry';
+import { END, LiveTurn, TurnRegistry } from './turn-registry';
 
 const owner = { tenantId: 't', sessionId: 's', agentId: 'a', ownerType: 'user' as const, ownerId: 'u' };
 
@@ -10,7 +10,7 @@ function registry(graceMs: number): TurnRegistry {
 /** A turn that only ends when aborted (or finished by the test). */
 function startIdle(reg: TurnRegistry, id = 'turn-1'): LiveTurn {
   const turn = new LiveTurn(id, owner);
-  turn.push('session', { turn_id: id });
+  turn.open({ session_id: 's', turn_id: id });
   reg.start(turn, async (live) => {
     await new Promise<void>((resolve) => live.abort.signal.addEventListener('abort', () => resolve()));
     live.finish('done', { reason: live.interruptReason });
@@ -25,15 +25,33 @@ describe('TurnRegistry', () => {
   it('replays the events after a sequence number, then delivers live ones; ids are <turn>:<n> and <turn>:end', () => {
     const reg = registry(1000);
     const turn = startIdle(reg);
-    turn.push('delta', { content: 'a' });
-    turn.push('delta', { content: 'b' });
-    const got: Array<TurnEvent | null> = [];
-    reg.attach(turn, 1, (event) => got.push(event));
-    turn.push('delta', { content: 'c' });
-    turn.finish('done', {});
-    expect(got.map((e) => e && e.seq)).toEqual([2, 3, END, null]);
-    expect(got[0]!.frame).toBe('id: turn-1:2\nevent: delta\ndata: {"content":"b"}\n\n');
-    expect(got[2]!.frame).toMatch(/^id: turn-1:end\nevent: done\n/);
+    turn.delta('a');
+    turn.delta('b "quoted"');
+    const got: Array<string | null> = [];
+    reg.attach(turn, 1, (frame) => got.push(frame));
+    turn.delta('c');
+    turn.finish('done', { ok: true });
+    expect(got).toEqual([
+      'id: turn-1:2\nevent: delta\ndata: {"content":"b \\"quoted\\""}\n\n',
+      'id: turn-1:3\nevent: delta\ndata: {"content":"c"}\n\n',
+      'id: turn-1:end\nevent: done\ndata: {"ok":true}\n\n',
+      null,
+    ]);
+  });
+
+  it('a replay is the frames sent live, byte for byte, from any point; nothing after the end', () => {
+    const reg = registry(1000);
+    const turn = startIdle(reg);
+    const live: Array<string | null> = [];
+    reg.attach(turn, -1, (frame) => live.push(frame));
+    for (const piece of ['Hel', 'lo\n\n', ' wörld ✓']) turn.delta(piece);
+    turn.finish('error', { code: 'SERVICE_UNAVAILABLE', message: 'x' });
+    const sent = live.filter((frame): frame is string => frame !== null);
+    // session, three deltas, end: a client that had seen event n gets exactly what followed it.
+    expect(sent).toHaveLength(5);
+    for (const afterSeq of [-1, 0, 1, 2, 3]) expect([...turn.framesAfter(afterSeq)]).toEqual(sent.slice(afterSeq + 1));
+    expect([...turn.framesAfter(END)]).toEqual([]);
+    expect(sent[0]).toBe('id: turn-1:0\nevent: session\ndata: {"session_id":"s","turn_id":"turn-1"}\n\n');
   });
 
   it('aborts a turn whose last client left once the grace period is over, not before', async () => {

@@ -4,18 +4,11 @@ import type { InterruptReason } from './chat.types';
 
 export type TurnEventName = 'session' | 'delta' | 'done' | 'error';
 
-/** One event of a turn, kept as the exact SSE frame sent (so a replay costs no formatting). */
-export interface TurnEvent {
-  /** 0 for `session`, then 1, 2…; the last event (done or error) has END. */
-  seq: number;
-  frame: string;
-}
-
 /** The last event of a turn (done or error): its id is `<turn_id>:end`. */
 export const END = Number.MAX_SAFE_INTEGER;
 
-/** `null`: the turn has ended, nothing more will come. */
-export type TurnListener = (event: TurnEvent | null) => void;
+/** An SSE frame, or `null`: the turn has ended, nothing more will come. */
+export type TurnListener = (frame: string | null) => void;
 
 export interface TurnOwner {
   tenantId: string;
@@ -31,19 +24,25 @@ export function sseFrame(turnId: string, seq: number, event: TurnEventName, data
 }
 
 /**
- * A turn that runs in this process: every event it produced (for a client that reconnects), the
+ * A turn that runs in this process: what it produced so far (for a client that reconnects), the
  * clients listening now, the abort controller of its model call and the grace timer started when its
- * last client left.
+ * last client left. Events are numbered: `session` 0, the deltas 1, 2…, the last one END.
  */
 export class LiveTurn {
-  readonly events: TurnEvent[] = [];
   readonly abort = new AbortController();
   readonly listeners = new Set<TurnListener>();
   finished = false;
   /** The last event, once out: what POST /api/chat and cancel answer with. */
   final?: { event: 'done' | 'error'; data: unknown };
   graceTimer?: NodeJS.Timeout;
-  private nextSeq = 0;
+  private sessionFrame?: string;
+  /**
+   * The text of each delta, not its frame: a replay (rare) formats the frames again. Keeping every
+   * frame (a string, an object and a boxed number per delta, for every turn running or in its grace
+   * period) was most of what each scavenge had to copy with 200 streams open.
+   */
+  private readonly deltas: string[] = [];
+  private finalFrame?: string;
   private resolveEnded!: () => void;
   /** Settles once the last event is out (the answer is stored by then). */
   readonly ended = new Promise<void>((resolve) => (this.resolveEnded = resolve));
@@ -57,15 +56,23 @@ export class LiveTurn {
     return this.abort.signal.aborted ? (this.abort.signal.reason as InterruptReason) : undefined;
   }
 
-  push(event: Exclude<TurnEventName, 'done' | 'error'>, data: unknown): void {
+  /** The first event (0): the session and the turn's id. */
+  open(data: { session_id: string; turn_id: string }): void {
+    if (this.finished || this.sessionFrame !== undefined) return;
+    this.sessionFrame = sseFrame(this.id, 0, 'session', data);
+    this.emit(this.sessionFrame);
+  }
+
+  delta(content: string): void {
     if (this.finished) return;
-    const seq = this.nextSeq++;
-    this.emit({ seq, frame: sseFrame(this.id, seq, event, data) });
+    this.deltas.push(content);
+    this.emit(deltaFrame(this.id, this.deltas.length, content));
   }
 
   finish(event: 'done' | 'error', data: unknown): void {
     if (this.finished) return;
-    this.emit({ seq: END, frame: sseFrame(this.id, END, event, data) });
+    this.finalFrame = sseFrame(this.id, END, event, data);
+    this.emit(this.finalFrame);
     this.final = { event, data };
     this.finished = true;
     clearTimeout(this.graceTimer);
@@ -74,10 +81,20 @@ export class LiveTurn {
     this.resolveEnded();
   }
 
-  private emit(event: TurnEvent): void {
-    this.events.push(event);
-    for (const listener of this.listeners) listener(event);
+  /** The frames of the events after `afterSeq` so far, in order. */
+  *framesAfter(afterSeq: number): Generator<string> {
+    if (afterSeq < 0 && this.sessionFrame !== undefined) yield this.sessionFrame;
+    for (let seq = Math.max(afterSeq, 0) + 1; seq <= this.deltas.length; seq++) yield deltaFrame(this.id, seq, this.deltas[seq - 1]);
+    if (afterSeq < END && this.finalFrame !== undefined) yield this.finalFrame;
   }
+
+  private emit(frame: string): void {
+    for (const listener of this.listeners) listener(frame);
+  }
+}
+
+function deltaFrame(turnId: string, seq: number, content: string): string {
+  return sseFrame(turnId, seq, 'delta', { content });
 }
 
 /**
@@ -158,7 +175,7 @@ export class TurnRegistry implements BeforeApplicationShutdown {
    * function to call when this client goes away.
    */
   attach(turn: LiveTurn, afterSeq: number, listener: TurnListener): () => void {
-    for (const event of turn.events) if (event.seq > afterSeq) listener(event);
+    for (const frame of turn.framesAfter(afterSeq)) listener(frame);
     if (turn.finished) {
       listener(null);
       return () => undefined;

@@ -19,7 +19,7 @@ import { ExecutionEntity, ExecutionStatus } from './execution.entity';
 import { LLM_PROVIDER, LlmError, type LlmMessage, type LlmProvider, type LlmToolCall } from './llm/llm.types';
 import type { ConversationResult, ConversationStatus, ConverseOptions } from './conversation';
 import type { LlmResponse } from './llm/llm.types';
-import { approximateTokens, CallDeadline } from './llm/provider-call';
+import { approximateTokens, approximateTokensOfLength, CallDeadline } from './llm/provider-call';
 
 type Complexity = 1 | 2 | 3 | 4;
 const DEFAULT_MAX_STEPS = 6;
@@ -472,8 +472,10 @@ export class ExecutionService {
     const maxSteps = maxStepsOf(agent);
     const turn: ToolRun = { id: options.turnId, mode: 'normal' };
     const state = this.newRunState(agent, [...messages]);
-    let content = '';
-    let callText = '';
+    // The deltas, joined once at the end, and the length of the current call's text: a chain of
+    // concatenations per string cost a 32-byte node per delta, kept alive for the whole turn.
+    const pieces: string[] = [];
+    let callChars = 0;
     let awaitingApproval = 0;
     let status: ConversationStatus = 'failed';
     let error: string | null = null;
@@ -483,14 +485,14 @@ export class ExecutionService {
           error = `No final answer within max_steps (${maxSteps})`;
           break;
         }
-        callText = '';
+        callChars = 0;
         let response: LlmResponse | undefined;
         for await (const event of this.llm.stream({ model: agent.model ?? undefined, messages: state.messages, tools, signal })) {
           if (event.type === 'done') response = wellFormed(event.response);
           else if (event.content) {
-            const piece = callText === '' && content !== '' ? `\n\n${event.content}` : event.content;
-            callText += event.content;
-            content += piece;
+            const piece = callChars === 0 && pieces.length > 0 ? `\n\n${event.content}` : event.content;
+            callChars += event.content.length;
+            pieces.push(piece);
             options.onDelta(piece);
           }
         }
@@ -517,7 +519,7 @@ export class ExecutionService {
         status = 'interrupted';
         // The unfinished call, estimated: providers report usage only at the end of a stream.
         state.promptTokens += approximateTokens(state.messages.map((m) => m.content).join('\n'));
-        state.completionTokens += approximateTokens(callText);
+        state.completionTokens += approximateTokensOfLength(callChars);
       } else if (failure instanceof LlmError) error = `Model provider failed: ${failure.message}`;
       else if (deadline.timedOut) error = 'The turn timed out';
       else throw failure;
@@ -525,7 +527,7 @@ export class ExecutionService {
       deadline.dispose();
     }
     return {
-      content,
+      content: pieces.join(''),
       status,
       error,
       steps: state.steps,

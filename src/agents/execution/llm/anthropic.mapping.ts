@@ -139,7 +139,7 @@ export class AnthropicStreamAccumulator {
   private model = '';
   private stopReason: StopReason | null = null;
   private usage: LlmUsage = { promptTokens: 0, completionTokens: 0 };
-  private readonly blocks = new Map<number, { kind: 'text'; text: string } | { kind: 'tool'; id: string; name: string; json: string }>();
+  private readonly blocks = new Map<number, { kind: 'text'; texts: string[] } | { kind: 'tool'; id: string; name: string; json: string }>();
 
   constructor(private readonly requestedModel: string) {}
 
@@ -153,7 +153,8 @@ export class AnthropicStreamAccumulator {
       case 'content_block_start': {
         const block = event.content_block;
         if (block.type === 'text') {
-          this.blocks.set(event.index, { kind: 'text', text: block.text ?? '' });
+          // Joined once in result(): cheaper to keep alive than a chain of concatenations (see converse).
+          this.blocks.set(event.index, { kind: 'text', texts: block.text ? [block.text] : [] });
           return block.text ?? '';
         }
         if (block.type === 'tool_use') {
@@ -166,7 +167,7 @@ export class AnthropicStreamAccumulator {
       case 'content_block_delta': {
         const block = this.blocks.get(event.index);
         if (event.delta.type === 'text_delta' && block?.kind === 'text') {
-          block.text += event.delta.text;
+          block.texts.push(event.delta.text);
           return event.delta.text;
         }
         if (event.delta.type === 'input_json_delta' && block?.kind === 'tool') block.json += event.delta.partial_json;
@@ -192,7 +193,7 @@ export class AnthropicStreamAccumulator {
     let content = '';
     const toolCalls: LlmToolCall[] = [];
     for (const [, block] of [...this.blocks.entries()].sort(([a], [b]) => a - b)) {
-      if (block.kind === 'text') content += block.text;
+      if (block.kind === 'text') content += block.texts.join('');
       else toolCalls.push({ id: block.id, name: block.name, arguments: parseStreamedInput(block.name, block.json) });
     }
     return {

@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 
@@ -64,21 +64,26 @@ export class EventStreamClient {
 
   private send({ url, headers, body, signal }: EventStreamRequest): Promise<IncomingMessage> {
     const secure = url.protocol === 'https:';
-    return new Promise((resolve, reject) => {
-      const req = (secure ? httpsRequest : httpRequest)(
+    const contentLength = Buffer.byteLength(body);
+    let req!: ClientRequest;
+    const answered = new Promise<IncomingMessage>((resolve, reject) => {
+      req = (secure ? httpsRequest : httpRequest)(
         url,
         {
           method: 'POST',
           agent: secure ? this.https : this.http,
           signal,
-          headers: { ...headers, 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': Buffer.byteLength(body) },
+          headers: { ...headers, 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': contentLength },
         },
         resolve,
       );
       // After an abort the caller reports the deadline's reason, not the socket's.
       req.on('error', (error) => reject(signal.aborted ? error : new EventStreamConnectionError(error)));
-      req.end(body);
     });
+    // Sent outside the closures: the 'error' listener lives as long as the answer streams, and would
+    // keep the whole prompt (kilobytes per stream) alive with it.
+    req.end(body);
+    return answered;
   }
 }
 

@@ -95,7 +95,6 @@ export function fromOpenAiCompletion(completion: ChatCompletion, requestedModel:
   };
 }
 
-/** Builds one LlmResponse out of streamed chunks: content deltas, tool-call deltas (by index), final usage. */
 /**
  * One streamed chunk from its event data. A server that fails mid-answer sends `{error: {message}}`
  * instead of a chunk: thrown as a plain Error, for toLlmError to word (and redact) like any other.
@@ -116,8 +115,10 @@ export function parseOpenAiChunk(data: string): ChatCompletionChunk {
   return chunk as ChatCompletionChunk;
 }
 
+/** Builds one LlmResponse out of streamed chunks: content deltas, tool-call deltas (by index), final usage. */
 export class OpenAiStreamAccumulator {
-  private content = '';
+  /** Joined once in result(): cheaper to keep alive than a chain of concatenations (see converse). */
+  private readonly texts: string[] = [];
   private model = '';
   private finish: OpenAiFinish;
   private usage: LlmUsage = { promptTokens: 0, completionTokens: 0 };
@@ -142,7 +143,7 @@ export class OpenAiStreamAccumulator {
       this.calls.set(index, call);
     }
     const text = delta.content ?? '';
-    this.content += text;
+    if (text) this.texts.push(text);
     return text;
   }
 
@@ -154,7 +155,7 @@ export class OpenAiStreamAccumulator {
         return { id: call.id || `call_${index}`, name: call.name, arguments: parseToolArguments(call.name, call.arguments) };
       });
     return {
-      content: this.content,
+      content: this.texts.join(''),
       toolCalls,
       usage: this.usage,
       model: this.model || this.requestedModel,

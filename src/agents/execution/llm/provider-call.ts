@@ -165,5 +165,9 @@ function rootCause(error: Error): string {
 
 /** Approximate token count when a server reports none: deterministic, about four characters a token. */
 export function approximateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+  return approximateTokensOfLength(text.length);
+}
+
+export function approximateTokensOfLength(chars: number): number {
+  return Math.ceil(chars / 4);
 }
