@@ -56,6 +56,21 @@ describe('Agents (/api/agents)', () => {
     expectError(await create({ name: 'A', role: 'B', tools: 'draft' }), 400, 'INVALID_INPUT');
   });
 
+  it('refuses a config.max_steps it could not use, on create and on update; other config keys are free', async () => {
+    for (const maxSteps of ['lots', 0, 21, 2.5, null]) {
+      const bad = await create({ name: 'Steps', role: 'Bounded', config: { max_steps: maxSteps, mood: 'calm' } });
+      expectError(bad, 400, 'INVALID_INPUT');
+      expect(bad.body.error.details.fields).toEqual([{ field: 'config', errors: ['config.max_steps must be an integer from 1 to 20'] }]);
+    }
+    const good = await create({ name: 'Steps', role: 'Bounded', config: { max_steps: 20, mood: 'calm' } });
+    expect(good.status).toBe(201);
+    expect(good.body.data.config).toEqual({ max_steps: 20, mood: 'calm' });
+    const url = `/api/agents/${good.body.data.id}`;
+    const patched = await t.http.patch(url).set('Authorization', owner).send({ config: { max_steps: 'lots' } });
+    expectError(patched, 400, 'INVALID_INPUT');
+    expect((await t.http.get(url).set('Authorization', owner)).body.data.config).toEqual({ max_steps: 20, mood: 'calm' });
+  });
+
   it('answers 404 AGENT_NOT_FOUND for an unknown id, 400 for a malformed one', async () => {
     expectError(await t.http.get(`/api/agents/${MISSING}`).set('Authorization', owner), 404, 'AGENT_NOT_FOUND');
     expectError(await t.http.patch(`/api/agents/${MISSING}`).set('Authorization', owner).send({ name: 'x' }), 404, 'AGENT_NOT_FOUND');

@@ -1,14 +1,31 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsObject, IsOptional, IsString, Length, Matches, MaxLength,
+  registerDecorator, type ValidationOptions,
 } from 'class-validator';
 import { IsOmittable } from '../../common/http/validation';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
+import { agentConfigProblem, MAX_MAX_STEPS } from '../agent-config';
 import type { AgentEntity } from '../agent.entity';
 import { AGENT_STATUSES, MATURITY_LEVELS, type AgentStatus, type MaturityLevel } from '../maturity';
 
 const ACTION_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$/;
+
+/** The keys of `config` the platform reads have the types it reads them with (agentConfigProblem). */
+function IsAgentConfig(options?: ValidationOptions): PropertyDecorator {
+  return (object: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isAgentConfig',
+      target: object.constructor,
+      propertyName: String(propertyName),
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value !== 'object' || value === null || agentConfigProblem(value as Record<string, unknown>) === null,
+        defaultMessage: (args) => agentConfigProblem((args?.value ?? {}) as Record<string, unknown>) ?? 'config is invalid',
+      },
+    });
+}
 
 /** The optional fields, shared by create and update. (name and role are declared in each: a parent's
  * @IsOptional would also apply to a child's redeclared property and make it optional there.) */
@@ -39,9 +56,15 @@ class AgentOptionalFieldsDto {
   @Matches(ACTION_NAME, { each: true, message: 'each tool must be an action name (lowercase letters, digits, _)' })
   tools?: string[];
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { max_steps: 8 } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { max_steps: 8 },
+    description: `Free-form settings; \`max_steps\` (model calls per execution or chat turn, default 6) must be an integer from 1 to ${MAX_MAX_STEPS}`,
+  })
   @IsOmittable()
   @IsObject()
+  @IsAgentConfig()
   config?: Record<string, unknown>;
 }
 

@@ -8,6 +8,7 @@ import { TenantDb } from '../../database/tenant-db';
 import { MemoryService } from '../../memory/memory.service';
 import type { TenantRecord } from '../../tenancy/tenant.entity';
 import { WebhookEvents } from '../../webhooks/webhook-events.service';
+import { maxStepsOf } from '../agent-config';
 import { AgentEntity } from '../agent.entity';
 import { AgentsService } from '../agents.service';
 import { ActionRegistry } from '../governance/actions';
@@ -22,8 +23,6 @@ import type { LlmResponse } from './llm/llm.types';
 import { approximateTokens, approximateTokensOfLength, CallDeadline } from './llm/provider-call';
 
 type Complexity = 1 | 2 | 3 | 4;
-const DEFAULT_MAX_STEPS = 6;
-const MAX_MAX_STEPS = 20;
 const EXECUTION_DEADLINE_MS = 5 * 60_000;
 
 interface Decision {
@@ -210,7 +209,7 @@ export class ExecutionService {
     const deadline = new CallDeadline(EXECUTION_DEADLINE_MS);
     const signal = deadline.signal;
     const tools = this.actions.toolSpecs(agent.tools.filter((name) => this.actions.has(name)));
-    const maxSteps = maxStepsOf(agent);
+    const maxSteps = maxStepsOf(agent.config);
     let status: ExecutionStatus = 'failed';
     let output: string | null = null;
     let error: string | null = null;
@@ -469,7 +468,7 @@ export class ExecutionService {
     const deadline = new CallDeadline(EXECUTION_DEADLINE_MS, options.signal);
     const signal = deadline.signal;
     const tools = this.actions.toolSpecs(agent.tools.filter((name) => this.actions.has(name)));
-    const maxSteps = maxStepsOf(agent);
+    const maxSteps = maxStepsOf(agent.config);
     const turn: ToolRun = { id: options.turnId, mode: 'normal' };
     const state = this.newRunState(agent, [...messages]);
     // The deltas, joined once at the end, and the length of the current call's text: a chain of
@@ -576,12 +575,6 @@ export function decisionsJson(agent: Pick<AgentEntity, 'id' | 'maturityLevel'>, 
  */
 function wellFormed(response: LlmResponse): LlmResponse {
   return JSON.parse(jsonbParam(response)) as LlmResponse;
-}
-
-function maxStepsOf(agent: AgentEntity): number {
-  const configured = agent.config?.max_steps;
-  if (typeof configured !== 'number' || !Number.isInteger(configured)) return DEFAULT_MAX_STEPS;
-  return Math.min(Math.max(configured, 1), MAX_MAX_STEPS);
 }
 
 export function buildMessages(
