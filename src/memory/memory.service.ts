@@ -114,9 +114,9 @@ export function recallLimit(limit: number): number {
   return Math.min(Math.max(limit, 1), 10);
 }
 
-/** The LIKE patterns of recallSql, one per term (its wildcards escaped). */
+/** The LIKE patterns of recallSql, one per term (its wildcards escaped, as for every `q` filter). */
 export function recallPatterns(terms: string[]): string[] {
-  return terms.map((term) => `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  return terms.map(likePattern);
 }
 
 /**
