@@ -37,7 +37,7 @@ function chatSettings() {
     words: positiveInt('BENCH_CHAT_WORDS', 100),
     chunkMs: positiveInt('BENCH_CHAT_CHUNK_MS', 50),
     firstTokenMs: positiveInt('BENCH_CHAT_FIRST_TOKEN_MS', 50),
-    steadySeconds: positiveInt('BENCH_CHAT_SECONDS', 20),
+    steadySeconds: positiveInt('BENCH_CHAT_SECONDS', 60),
   };
 }
 
@@ -47,7 +47,7 @@ const streamAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
  * One stream read with a bare http client (the load generator must stay light): resolves the time to
  * the first delta and to the end, measured from just before the request is sent.
  */
-function openStream(baseUrl, token, agentId, tag, onOpen) {
+function openStream(baseUrl, token, agentId, tag, { onOpen, onFirstDelta }) {
   return new Promise((resolve, reject) => {
     const path = `/api/chat/stream?${new URLSearchParams({ agent_id: agentId, message: `Tell me about it [bench:${tag}]` })}`;
     const startedAt = performance.now();
@@ -66,6 +66,7 @@ function openStream(baseUrl, token, agentId, tag, onOpen) {
           if (buffer.includes('event: delta')) {
             firstDeltaMs = performance.now() - startedAt;
             buffer = '';
+            onFirstDelta();
           }
         } else if (chunk.includes('event: error')) reject(new Error(`stream ${tag}: ${chunk}`));
       });
@@ -86,6 +87,15 @@ function summary(values) {
   return { n: values.length, p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2), max: round(Math.max(...values), 2) };
 }
 
+/** The collections between two gc-totals answers of a child: count, total and p50/max pause per kind. */
+function gcDuring(before, after) {
+  const kind = (name) => {
+    const pauses = after[name].pausesMs.slice(before[name].pausesMs.length);
+    return { count: pauses.length, totalMs: round(pauses.reduce((a, b) => a + b, 0), 1), p50Ms: round(percentile(pauses, 50), 2), maxMs: round(pauses.length ? Math.max(...pauses) : null, 2) };
+  };
+  return { major: kind('major'), minor: kind('minor') };
+}
+
 function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
@@ -93,21 +103,31 @@ function rssMb(pid) {
 
 /**
  * Streams started at a steady rate so that about `streams` are open at once (each lasts about
- * words x chunkMs), for `seconds`; or all `streams` at once when `burst`.
+ * words x chunkMs), for `seconds`; or all `streams` at once when `burst`. `whenAllStreaming` (burst
+ * only) runs once every stream has had its first delta, while all are still open; its result is
+ * returned as `atAllStreaming` (null when a stream failed first).
  */
-async function runPhase(atom, token, agentId, settings, { label, burst, seconds }) {
+async function runPhase(atom, token, agentId, settings, { label, burst, seconds, whenAllStreaming }) {
   let open = 0;
   let maxOpen = 0;
+  let streaming = 0;
+  let allStreaming;
+  const allStreamingReached = new Promise((resolve) => (allStreaming = resolve));
   const results = [];
   const pending = [];
   let counter = 0;
   const launch = () => {
     const tag = `${label}-${counter++}`;
     const openedAtCount = open;
-    const promise = openStream(atom.url, token, agentId, tag, () => {
+    const onOpen = () => {
       open += 1;
       maxOpen = Math.max(maxOpen, open);
-    }).then(
+    };
+    const onFirstDelta = () => {
+      streaming += 1;
+      if (burst && streaming === settings.streams) allStreaming();
+    };
+    const promise = openStream(atom.url, token, agentId, tag, { onOpen, onFirstDelta }).then(
       (result) => {
         open -= 1;
         results.push({ ...result, openWhenStarted: openedAtCount });
@@ -135,9 +155,11 @@ async function runPhase(atom, token, agentId, settings, { label, burst, seconds 
       launch();
     }
   }
-  await Promise.all(pending);
+  const everyStreamDone = Promise.all(pending);
+  const atAllStreaming = whenAllStreaming ? await Promise.race([allStreamingReached.then(whenAllStreaming), everyStreamDone.then(() => null)]) : null;
+  await everyStreamDone;
   clearInterval(sampler);
-  return { results, maxOpen, peakRss };
+  return { results, maxOpen, peakRss, atAllStreaming };
 }
 
 async function main() {
@@ -156,7 +178,7 @@ async function main() {
       poolSize: settings.poolSize,
       ...SECRETS,
       env: { LLM_PROVIDER: 'openai', LLM_BASE_URL: `${fake.url}/v1`, LLM_MODEL: 'bench-model', CHAT_RESUME_GRACE: '30' },
-    });
+    }, { nodeArgs: ['--expose-gc'] });
     const api = new AtomApi(atom.url, SECRETS.platformKey);
     const tenant = await provisionTenant(api, 1, { login: true });
     const headers = { authorization: `Bearer ${tenant.token}` };
@@ -170,12 +192,21 @@ async function main() {
 
     const streamSeconds = (settings.firstTokenMs + settings.words * settings.chunkMs) / 1000;
     console.log(`- steady: about ${settings.streams} streams open at once (${round(settings.streams / streamSeconds, 1)} new/s, ${streamSeconds} s each) for ${settings.steadySeconds} s`);
+    const gcBefore = await atom.ask('gc-totals');
     const steadyRun = await measureCpu(atom.pid, () => runPhase(atom, tenant.token, agentId, settings, { label: 'steady', seconds: settings.steadySeconds }));
-    const steady = { ...steadyRun.result, cpu: steadyRun.cpu };
+    const steady = { ...steadyRun.result, cpu: steadyRun.cpu, gc: gcDuring(gcBefore, await atom.ask('gc-totals')) };
     await sleep(1000);
     console.log(`- burst: ${settings.streams} streams started at the same moment`);
     const burstRun = await measureCpu(atom.pid, () => runPhase(atom, tenant.token, agentId, settings, { label: 'burst', burst: true }));
     const burst = { ...burstRun.result, cpu: burstRun.cpu };
+
+    // Last, untimed (a forced full collection changes when V8 collects next): the live heap with no
+    // stream open, then with `streams` open, each read after a full collection.
+    await sleep(1000);
+    console.log(`- memory: the live heap with none and with ${settings.streams} streams open`);
+    const heapAtRest = await atom.ask('live-heap');
+    const memoryRun = await runPhase(atom, tenant.token, agentId, settings, { label: 'memory', burst: true, whenAllStreaming: () => atom.ask('live-heap') });
+    const heapWithOpen = memoryRun.atAllStreaming;
 
     const own = (await requestJson(fake.url, 'GET', '/stats')).body;
     const analyse = (phase, { onlyFull }) => {
@@ -194,11 +225,15 @@ async function main() {
         peakRssMb: round(phase.peakRss, 1),
         cpu: phase.cpu,
         firstError: phase.results.find((r) => r.error)?.error,
+        ...(phase.gc ? { gc: phase.gc } : {}),
       };
     };
     const steadyReport = analyse(steady, { onlyFull: true });
     const burstReport = analyse(burst, { onlyFull: false });
     const memoryPerStreamKb = round(((Math.max(steady.peakRss, burst.peakRss) - idleRss) * 1024) / Math.max(steady.maxOpen, burst.maxOpen), 1);
+    const live = (heap) => heap.heapUsedMb + heap.externalMb;
+    const livePerOpenStreamKb = heapWithOpen ? round(((live(heapWithOpen) - live(heapAtRest)) * 1024) / settings.streams, 1) : null;
+    const memoryErrors = memoryRun.results.filter((r) => r.error).length;
     const report = {
       generatedAt: new Date().toISOString(),
       settings: {
@@ -212,7 +247,12 @@ async function main() {
       steady: steadyReport,
       burst: burstReport,
       machineBusyBeforePercent: busy,
-      memory: { idleRssMb: round(idleRss, 1), memoryPerOpenStreamKb: memoryPerStreamKb },
+      memory: {
+        idleRssMb: round(idleRss, 1),
+        memoryPerOpenStreamKb: memoryPerStreamKb,
+        liveHeapAtRestMb: round(live(heapAtRest), 1),
+        liveHeapPerOpenStreamKb: livePerOpenStreamKb,
+      },
       target: { addedP99Ms: TARGET_ADDED_P99_MS, steadyMet: steadyReport.addedMs.p99 !== null && steadyReport.addedMs.p99 < TARGET_ADDED_P99_MS },
     };
     await writeJson(RESULTS_FILE, report);
@@ -225,10 +265,16 @@ async function main() {
           `CPU: Atom ${r.cpu.serverPercentOfOneCore}% of one core, machine ${r.cpu.machinePercent}% of ${r.cpu.cores} cores`,
       );
     }
-    console.log(`  memory: idle RSS ${report.memory.idleRssMb} MB; about ${memoryPerStreamKb} KB RSS per open stream`);
+    console.log(`  memory: idle RSS ${report.memory.idleRssMb} MB; about ${memoryPerStreamKb} KB RSS per open stream (peak, garbage not yet collected included)`);
+    console.log(`  live heap (after a full GC): ${round(live(heapAtRest), 1)} MB with no stream open; ${livePerOpenStreamKb ?? '?'} KB more per open stream`);
+    const { major, minor } = steadyReport.gc;
+    console.log(
+      `  garbage collection during the steady phase: ${major.count} full (pauses p50/max ${major.p50Ms}/${major.maxMs} ms), ` +
+        `${minor.count} young-generation (p50/max ${minor.p50Ms}/${minor.maxMs} ms)`,
+    );
     console.log(`  target (added p99 < ${TARGET_ADDED_P99_MS} ms with ${settings.streams} open): ${report.target.steadyMet ? 'met' : 'MISSED'}`);
     console.log(`  report: ${RESULTS_FILE}`);
-    process.exitCode = steadyReport.errors + burstReport.errors > 0 ? 1 : 0;
+    process.exitCode = steadyReport.errors + burstReport.errors + memoryErrors > 0 ? 1 : 0;
   } finally {
     await stopAllServers();
     await db.drop();

@@ -1,5 +1,7 @@
 'use strict';
 
+const { PerformanceObserver, constants } = require('node:perf_hooks');
+
 /** The child side of lib/children.js: config from the parent, ready/failed reports, stop on request. */
 function childConfig() {
   const raw = process.env.BENCH_CHILD_CONFIG;
@@ -7,9 +9,38 @@ function childConfig() {
   return JSON.parse(raw);
 }
 
+/**
+ * What the process keeps alive right now: a full garbage collection first (the child must run with
+ * --expose-gc), so that garbage the collector has not reached yet does not count, as it does in RSS.
+ * The collection also changes how soon V8 collects next: take it outside any phase that is timed.
+ */
+function liveHeap() {
+  if (typeof globalThis.gc !== 'function') return { error: 'start the child with --expose-gc' };
+  globalThis.gc();
+  const { heapUsed, external } = process.memoryUsage();
+  return { heapUsedMb: heapUsed / 1048576, externalMb: external / 1048576 };
+}
+
+/** Garbage collections since the child started, by kind, counted as they end (pauses of the main thread). */
+function gcCounter() {
+  const kinds = { [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor' };
+  const totals = { major: { count: 0, totalMs: 0, pausesMs: [] }, minor: { count: 0, totalMs: 0, pausesMs: [] } };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const total = totals[kinds[entry.detail?.kind]];
+      if (!total) continue;
+      total.count += 1;
+      total.totalMs += entry.duration;
+      total.pausesMs.push(entry.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  return () => JSON.parse(JSON.stringify(totals));
+}
+
 function serveUntilStopped(label, start) {
   let close = async () => undefined;
   let stopping = false;
+  const gcTotals = gcCounter();
   const stop = async (code) => {
     if (stopping) return;
     stopping = true;
@@ -22,6 +53,8 @@ function serveUntilStopped(label, start) {
   };
   process.on('message', (message) => {
     if (message?.type === 'stop') stop(0);
+    else if (message?.type === 'live-heap') process.send({ type: 'live-heap', ...liveHeap() });
+    else if (message?.type === 'gc-totals') process.send({ type: 'gc-totals', ...gcTotals() });
   });
   // The parent went away (crash, Ctrl-C): never outlive it.
   process.on('disconnect', () => stop(0));

@@ -40,12 +40,13 @@ function waitForReady(child, label) {
 /**
  * Forks `script` (a server of its own process, so the load generator never shares its event loop),
  * passes `config` through the environment and resolves once it reports its port over IPC.
+ * `nodeArgs`: node flags this benchmark needs in the child (e.g. --expose-gc for the live-heap question).
  */
-async function startServer(script, label, config) {
+async function startServer(script, label, config, { nodeArgs = [] } = {}) {
   const child = fork(script, [], {
     // Extra node flags for the servers only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): NODE_OPTIONS
     // refuses --cpu-prof and would reach the load generator too.
-    execArgv: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    execArgv: [...nodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, BENCH_CHILD_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -53,11 +54,25 @@ async function startServer(script, label, config) {
   child.once('exit', () => running.delete(child));
   try {
     const port = await waitForReady(child, label);
-    return { label, port, pid: child.pid, url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+    return { label, port, pid: child.pid, url: `http://127.0.0.1:${port}`, stop: () => stopChild(child), ask: (type) => askChild(child, label, type) };
   } catch (error) {
     await stopChild(child);
     throw error;
   }
+}
+
+/** Asks the child (child-ipc.js) for `type` (live-heap, gc-totals) and resolves its answer. */
+function askChild(child, label, type) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message) => {
+      if (message?.type !== type) return;
+      child.off('message', onMessage);
+      if (message.error) reject(new Error(`${label}: ${message.error}`));
+      else resolve(message);
+    };
+    child.on('message', onMessage);
+    child.send({ type });
+  });
 }
 
 /** Asks the child to close (server, pool) and exit; kills that one child if it does not within the timeout. */
