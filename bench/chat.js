@@ -87,10 +87,10 @@ function summary(values) {
   return { n: values.length, p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2), max: round(Math.max(...values), 2) };
 }
 
-/** The collections between two gc-totals answers of a child: count, total and p50/max pause per kind. */
+/** The collections between two gc-pauses answers of a child: count, total and p50/max pause per kind. */
 function gcDuring(before, after) {
   const kind = (name) => {
-    const pauses = after[name].pausesMs.slice(before[name].pausesMs.length);
+    const pauses = after[name].slice(before[name].length);
     return { count: pauses.length, totalMs: round(pauses.reduce((a, b) => a + b, 0), 1), p50Ms: round(percentile(pauses, 50), 2), maxMs: round(pauses.length ? Math.max(...pauses) : null, 2) };
   };
   return { major: kind('major'), minor: kind('minor') };
@@ -192,9 +192,9 @@ async function main() {
 
     const streamSeconds = (settings.firstTokenMs + settings.words * settings.chunkMs) / 1000;
     console.log(`- steady: about ${settings.streams} streams open at once (${round(settings.streams / streamSeconds, 1)} new/s, ${streamSeconds} s each) for ${settings.steadySeconds} s`);
-    const gcBefore = await atom.ask('gc-totals');
+    const gcBefore = await atom.ask('gc-pauses');
     const steadyRun = await measureCpu(atom.pid, () => runPhase(atom, tenant.token, agentId, settings, { label: 'steady', seconds: settings.steadySeconds }));
-    const steady = { ...steadyRun.result, cpu: steadyRun.cpu, gc: gcDuring(gcBefore, await atom.ask('gc-totals')) };
+    const steady = { ...steadyRun.result, cpu: steadyRun.cpu, gc: gcDuring(gcBefore, await atom.ask('gc-pauses')) };
     await sleep(1000);
     console.log(`- burst: ${settings.streams} streams started at the same moment`);
     const burstRun = await measureCpu(atom.pid, () => runPhase(atom, tenant.token, agentId, settings, { label: 'burst', burst: true }));
@@ -267,11 +267,8 @@ async function main() {
     }
     console.log(`  memory: idle RSS ${report.memory.idleRssMb} MB; about ${memoryPerStreamKb} KB RSS per open stream (peak, garbage not yet collected included)`);
     console.log(`  live heap (after a full GC): ${round(live(heapAtRest), 1)} MB with no stream open; ${livePerOpenStreamKb ?? '?'} KB more per open stream`);
-    const { major, minor } = steadyReport.gc;
-    console.log(
-      `  garbage collection during the steady phase: ${major.count} full (pauses p50/max ${major.p50Ms}/${major.maxMs} ms), ` +
-        `${minor.count} young-generation (p50/max ${minor.p50Ms}/${minor.maxMs} ms)`,
-    );
+    const collections = (kind, name) => `${kind.count} ${name}${kind.count ? ` (pauses p50/max ${kind.p50Ms}/${kind.maxMs} ms)` : ''}`;
+    console.log(`  garbage collection during the steady phase: ${collections(steadyReport.gc.major, 'full')}, ${collections(steadyReport.gc.minor, 'young-generation')}`);
     console.log(`  target (added p99 < ${TARGET_ADDED_P99_MS} ms with ${settings.streams} open): ${report.target.steadyMet ? 'met' : 'MISSED'}`);
     console.log(`  report: ${RESULTS_FILE}`);
     process.exitCode = steadyReport.errors + burstReport.errors + memoryErrors > 0 ? 1 : 0;

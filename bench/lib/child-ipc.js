@@ -21,26 +21,20 @@ function liveHeap() {
   return { heapUsedMb: heapUsed / 1048576, externalMb: external / 1048576 };
 }
 
-/** Garbage collections since the child started, by kind, counted as they end (pauses of the main thread). */
-function gcCounter() {
+/** The pause of every garbage collection since the child started, by kind (main-thread pauses, in ms). */
+function gcPauses() {
   const kinds = { [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor' };
-  const totals = { major: { count: 0, totalMs: 0, pausesMs: [] }, minor: { count: 0, totalMs: 0, pausesMs: [] } };
+  const pauses = { major: [], minor: [] };
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const total = totals[kinds[entry.detail?.kind]];
-      if (!total) continue;
-      total.count += 1;
-      total.totalMs += entry.duration;
-      total.pausesMs.push(entry.duration);
-    }
+    for (const entry of list.getEntries()) pauses[kinds[entry.detail?.kind]]?.push(entry.duration);
   }).observe({ entryTypes: ['gc'] });
-  return () => JSON.parse(JSON.stringify(totals));
+  return () => pauses;
 }
 
 function serveUntilStopped(label, start) {
   let close = async () => undefined;
   let stopping = false;
-  const gcTotals = gcCounter();
+  const gcPausesSoFar = gcPauses();
   const stop = async (code) => {
     if (stopping) return;
     stopping = true;
@@ -54,7 +48,7 @@ function serveUntilStopped(label, start) {
   process.on('message', (message) => {
     if (message?.type === 'stop') stop(0);
     else if (message?.type === 'live-heap') process.send({ type: 'live-heap', ...liveHeap() });
-    else if (message?.type === 'gc-totals') process.send({ type: 'gc-totals', ...gcTotals() });
+    else if (message?.type === 'gc-pauses') process.send({ type: 'gc-pauses', ...gcPausesSoFar() });
   });
   // The parent went away (crash, Ctrl-C): never outlive it.
   process.on('disconnect', () => stop(0));

@@ -61,7 +61,7 @@ async function startServer(script, label, config, { nodeArgs = [] } = {}) {
   }
 }
 
-/** Asks the child (child-ipc.js) for `type` (live-heap, gc-totals) and resolves its answer. */
+/** Asks the child (child-ipc.js) for `type` (live-heap, gc-pauses) and resolves its answer. */
 function askChild(child, label, type) {
   return new Promise((resolve, reject) => {
     const onMessage = (message) => {
