@@ -20,7 +20,8 @@ export interface VendorProviderOptions {
 export class CallDeadline {
   private readonly controller = new AbortController();
   private timer?: NodeJS.Timeout;
-  private lastTouch = performance.now();
+  private lastTouch = 0;
+  private touchedSinceTimer = false;
   private expired = false;
 
   constructor(
@@ -53,13 +54,17 @@ export class CallDeadline {
    */
   touch(): void {
     this.lastTouch = performance.now();
+    this.touchedSinceTimer = true;
   }
 
+  // Expires when no chunk came since the timer was set. Not "performance.now() - start < timeoutMs":
+  // a timer counts from the event loop's cached time, so it may fire a few ms before that is true,
+  // and the re-armed 1-ms wait let the SDK's own timer (same duration, set just after) win the race.
   private readonly onTimer = (): void => {
     if (this.controller.signal.aborted) return;
-    const silentFor = performance.now() - this.lastTouch;
-    if (silentFor < this.timeoutMs) {
-      this.timer = setTimeout(this.onTimer, Math.max(1, this.timeoutMs - silentFor));
+    if (this.touchedSinceTimer) {
+      this.touchedSinceTimer = false;
+      this.timer = setTimeout(this.onTimer, Math.max(1, this.timeoutMs - (performance.now() - this.lastTouch)));
       return;
     }
     this.expired = true;
