@@ -12,7 +12,7 @@ const { URLSearchParams } = require('node:url');
 const { setInterval, clearInterval } = require('node:timers');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { loadSettings } = require('./lib/settings');
-const { createBenchDatabase } = require('./lib/database');
+const { createBenchDatabase, analyzeLikeAutovacuum } = require('./lib/database');
 const { startServer, stopAllServers } = require('./lib/children');
 const { AtomApi, requestJson, expectStatus } = require('./lib/atom-api');
 const { provisionTenant } = require('./lib/tenants');
@@ -38,6 +38,7 @@ function chatSettings() {
     chunkMs: positiveInt('BENCH_CHAT_CHUNK_MS', 50),
     firstTokenMs: positiveInt('BENCH_CHAT_FIRST_TOKEN_MS', 50),
     steadySeconds: positiveInt('BENCH_CHAT_SECONDS', 60),
+    warmupSeconds: positiveInt('BENCH_CHAT_WARMUP_SECONDS', 10),
   };
 }
 
@@ -185,9 +186,14 @@ async function main() {
     const agent = await expectStatus(requestJson(atom.url, 'POST', '/api/agents', { headers, body: { name: 'Bench chat', role: 'Benchmark' } }), 201, 'create agent');
     const agentId = agent.data.id;
 
-    console.log(`- warm-up: 40 streams, 10 at a time`);
-    for (let i = 0; i < 4; i++) await runPhase(atom, tenant.token, agentId, { ...settings, streams: 10 }, { label: `warm${i}`, burst: true });
+    // The warm-up runs at the steady rate: it warms the code, the pools and the connections, and leaves
+    // the agent with a history (some 400 turns and episodes), as an agent in use has. Then the planner
+    // statistics autovacuum would keep (this machine's server runs without it: see analyzeLikeAutovacuum).
+    console.log(`- warm-up: ${settings.warmupSeconds} s at the steady rate`);
+    await runPhase(atom, tenant.token, agentId, settings, { label: 'warm', seconds: settings.warmupSeconds });
     await sleep(1000);
+    const analyzed = await analyzeLikeAutovacuum(db.url);
+    if (analyzed.length > 0) console.log(`  autovacuum is off on this server: analyzed ${analyzed.join(', ')} as it would have`);
     const idleRss = rssMb(atom.pid);
 
     const streamSeconds = (settings.firstTokenMs + settings.words * settings.chunkMs) / 1000;
@@ -242,6 +248,8 @@ async function main() {
         chunkMs: settings.chunkMs,
         providerFirstTokenMs: settings.firstTokenMs,
         steadySeconds: settings.steadySeconds,
+        warmupSeconds: settings.warmupSeconds,
+        analyzedAfterWarmup: analyzed,
         poolSize: settings.poolSize,
       },
       steady: steadyReport,

@@ -47,4 +47,29 @@ async function countSchemas(url) {
   });
 }
 
-module.exports = { createBenchDatabase, serverVersion, countSchemas, withClient };
+/**
+ * What autovacuum would have done by now, on a server that runs without it (the shared PostgreSQL of
+ * this machine has `autovacuum = off`; production's runs it): ANALYZE every tenant table with more
+ * changed rows since its last analyze than autovacuum's own rule allows (autovacuum_analyze_threshold
+ * + autovacuum_analyze_scale_factor x rows). Without it the planner keeps the estimates of an empty
+ * table however many rows it holds (e.g. it reads every episode of an agent for a recall meant to read
+ * the newest 200). Returns the tables analyzed; none when the server's autovacuum is on.
+ */
+async function analyzeLikeAutovacuum(url) {
+  return withClient(url, async (client) => {
+    const setting = async (name) => (await client.query(`SELECT current_setting($1) AS value`, [name])).rows[0].value;
+    if ((await setting('autovacuum')) === 'on') return [];
+    const threshold = Number(await setting('autovacuum_analyze_threshold'));
+    const scale = Number(await setting('autovacuum_analyze_scale_factor'));
+    const { rows } = await client.query(
+      `SELECT format('%I.%I', s.schemaname, s.relname) AS name FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+        WHERE s.schemaname LIKE 'tenant\\_%' AND s.n_mod_since_analyze > $1 + $2 * greatest(c.reltuples, 0)
+        ORDER BY 1`,
+      [threshold, scale],
+    );
+    for (const { name } of rows) await client.query(`ANALYZE ${name}`);
+    return rows.map((row) => row.name);
+  });
+}
+
+module.exports = { createBenchDatabase, serverVersion, countSchemas, withClient, analyzeLikeAutovacuum };
