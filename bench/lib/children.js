@@ -6,6 +6,11 @@ const { setTimeout, clearTimeout } = require('node:timers');
 const { setTimeout: sleep } = require('node:timers/promises');
 
 const READY_TIMEOUT_MS = 120_000;
+/**
+ * Node flags of every server child: those Atom is deployed with (`npm start`, the Docker image), and the
+ * same for the baselines it is compared with. --v8-pool-size=0 sizes V8's background (GC) threads to the cores.
+ */
+const SERVER_NODE_ARGS = ['--v8-pool-size=0'];
 const STOP_TIMEOUT_MS = 15_000;
 
 /** Every server child this process started: stopped on exit, even after an error. */
@@ -46,7 +51,7 @@ async function startServer(script, label, config, { nodeArgs = [] } = {}) {
   const child = fork(script, [], {
     // Extra node flags for the servers only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): NODE_OPTIONS
     // refuses --cpu-prof and would reach the load generator too.
-    execArgv: [...nodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+    execArgv: [...SERVER_NODE_ARGS, ...nodeArgs, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, BENCH_CHILD_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
