@@ -6,12 +6,12 @@ const { setTimeout, clearTimeout } = require('node:timers');
 const { setTimeout: sleep } = require('node:timers/promises');
 
 const READY_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 15_000;
 /**
  * Node flags of every server child: those Atom is deployed with (`npm start`, the Docker image), and the
  * same for the baselines it is compared with. --v8-pool-size=0 sizes V8's background (GC) threads to the cores.
  */
 const SERVER_NODE_ARGS = ['--v8-pool-size=0'];
-const STOP_TIMEOUT_MS = 15_000;
 
 /** Every server child this process started: stopped on exit, even after an error. */
 const running = new Set();

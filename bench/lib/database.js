@@ -57,15 +57,12 @@ async function countSchemas(url) {
  */
 async function analyzeLikeAutovacuum(url) {
   return withClient(url, async (client) => {
-    const setting = async (name) => (await client.query(`SELECT current_setting($1) AS value`, [name])).rows[0].value;
-    if ((await setting('autovacuum')) === 'on') return [];
-    const threshold = Number(await setting('autovacuum_analyze_threshold'));
-    const scale = Number(await setting('autovacuum_analyze_scale_factor'));
     const { rows } = await client.query(
       `SELECT format('%I.%I', s.schemaname, s.relname) AS name FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-        WHERE s.schemaname LIKE 'tenant\\_%' AND s.n_mod_since_analyze > $1 + $2 * greatest(c.reltuples, 0)
+        WHERE current_setting('autovacuum') = 'off' AND s.schemaname LIKE 'tenant\\_%'
+          AND s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
+                                      + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)
         ORDER BY 1`,
-      [threshold, scale],
     );
     for (const { name } of rows) await client.query(`ANALYZE ${name}`);
     return rows.map((row) => row.name);
