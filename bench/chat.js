@@ -46,7 +46,7 @@ const streamAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 
 /**
  * One stream read with a bare http client (the load generator must stay light): resolves the time to
- * the first delta and to the end, measured from just before the request is sent.
+ * the first delta and to the end, measured from just before the request is sent (`startedAt`, epoch ms).
  */
 function openStream(baseUrl, token, agentId, tag, { onOpen, onFirstDelta }) {
   return new Promise((resolve, reject) => {
@@ -71,7 +71,7 @@ function openStream(baseUrl, token, agentId, tag, { onOpen, onFirstDelta }) {
           }
         } else if (chunk.includes('event: error')) reject(new Error(`stream ${tag}: ${chunk}`));
       });
-      res.on('end', () => resolve({ tag, firstDeltaMs, totalMs: performance.now() - startedAt }));
+      res.on('end', () => resolve({ tag, startedAt: performance.timeOrigin + startedAt, firstDeltaMs, totalMs: performance.now() - startedAt }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -86,6 +86,37 @@ function percentile(values, p) {
 
 function summary(values) {
   return { n: values.length, p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2), max: round(Math.max(...values), 2) };
+}
+
+/**
+ * The time Atom added to one stream, and its two parts: before the provider got the request (the
+ * request, auth, the statements before the model, the call) and after its first chunk left (reading it
+ * and writing the first delta). Both clocks are epoch ms on the same machine.
+ */
+function addedParts(result, own) {
+  const added = result.firstDeltaMs - own.ttftMs;
+  const before = own.receivedAt - result.startedAt;
+  return { added, before, after: added - before };
+}
+
+/** The parts over all streams, and on average over the slowest 1% (what sets the p99). */
+function splitOfAdded(timed) {
+  const slowest = [...timed].sort((a, b) => b.added - a.added).slice(0, Math.max(1, Math.ceil(timed.length / 100)));
+  const mean = (values) => round(values.reduce((a, b) => a + b, 0) / values.length, 2);
+  return {
+    beforeProviderMs: summary(timed.map((t) => t.before)),
+    afterProviderMs: summary(timed.map((t) => t.after)),
+    slowestPercent: { n: slowest.length, beforeProviderMeanMs: mean(slowest.map((t) => t.before)), afterProviderMeanMs: mean(slowest.map((t) => t.after)) },
+  };
+}
+
+/** The p99 of *added* per minute of the phase (by start time): does it drift as the process runs? */
+function byMinute(timed) {
+  if (timed.length === 0) return [];
+  const first = Math.min(...timed.map((t) => t.startedAt));
+  const minutes = [];
+  for (const t of timed) (minutes[Math.floor((t.startedAt - first) / 60_000)] ??= []).push(t.added);
+  return minutes.map((added) => round(percentile(added ?? [], 99), 2));
 }
 
 /** The collections between two gc-pauses answers of a child: count, total and p50/max pause per kind. */
@@ -219,15 +250,18 @@ async function main() {
       const ok = phase.results.filter((r) => !r.error && r.firstDeltaMs !== undefined);
       // Steady phase: only the streams that started with the target number already open.
       const measured = onlyFull ? ok.filter((r) => r.openWhenStarted >= settings.streams * 0.9) : ok;
-      const added = measured.filter((r) => own[r.tag] !== undefined).map((r) => r.firstDeltaMs - own[r.tag]);
+      const timed = measured.filter((r) => own[r.tag] !== undefined).map((r) => ({ startedAt: r.startedAt, ...addedParts(r, own[r.tag]) }));
+      const added = timed.map((t) => t.added);
       return {
         streams: phase.results.length,
         errors: phase.results.filter((r) => r.error).length,
         maxOpen: phase.maxOpen,
         measured: added.length,
         clientTtftMs: summary(measured.map((r) => r.firstDeltaMs)),
-        providerOwnTtftMs: summary(measured.filter((r) => own[r.tag] !== undefined).map((r) => own[r.tag])),
+        providerOwnTtftMs: summary(measured.filter((r) => own[r.tag] !== undefined).map((r) => own[r.tag].ttftMs)),
         addedMs: summary(added),
+        addedParts: splitOfAdded(timed),
+        addedP99ByMinute: byMinute(timed),
         peakRssMb: round(phase.peakRss, 1),
         cpu: phase.cpu,
         firstError: phase.results.find((r) => r.error)?.error,
@@ -269,7 +303,9 @@ async function main() {
       console.log(
         `  ${name}: ${r.streams} streams (max ${r.maxOpen} open, ${r.errors} errors), measured ${r.measured}; ` +
           `time to first token at the client p50/p99 ${r.clientTtftMs.p50}/${r.clientTtftMs.p99} ms, provider's own ${r.providerOwnTtftMs.p50}/${r.providerOwnTtftMs.p99} ms, ` +
-          `added by Atom p50/p90/p99 ${r.addedMs.p50}/${r.addedMs.p90}/${r.addedMs.p99} ms; ` +
+          `added by Atom p50/p90/p99 ${r.addedMs.p50}/${r.addedMs.p90}/${r.addedMs.p99} ms ` +
+          `(before the provider p50/p99 ${r.addedParts.beforeProviderMs.p50}/${r.addedParts.beforeProviderMs.p99}, after it ${r.addedParts.afterProviderMs.p50}/${r.addedParts.afterProviderMs.p99}; ` +
+          `slowest 1% on average ${r.addedParts.slowestPercent.beforeProviderMeanMs} + ${r.addedParts.slowestPercent.afterProviderMeanMs}); ` +
           `CPU: Atom ${r.cpu.serverPercentOfOneCore}% of one core, machine ${r.cpu.machinePercent}% of ${r.cpu.cores} cores`,
       );
     }

@@ -3,7 +3,8 @@
 // A streaming OpenAI-compatible Chat Completions server for bench/chat.js, in a process of its own.
 // Every answer: wait `firstTokenMs`, then `words` word chunks `chunkMs` apart, then usage and [DONE].
 // It records its own time to first token per request (request received -> first content chunk
-// written), keyed by the `[bench:<id>]` tag of the last user message: GET /stats returns them.
+// written) and when the request arrived (epoch ms, sub-ms: comparable with the load generator's clock
+// on the same machine), keyed by the `[bench:<id>]` tag of the last user message: GET /stats returns them.
 const http = require('node:http');
 const { Buffer } = require('node:buffer');
 const { setTimeout } = require('node:timers');
@@ -33,7 +34,7 @@ async function start({ firstTokenMs, chunkMs, words }) {
         if (i > 0) await sleep(chunkMs);
         if (res.destroyed) return;
         send({ choices: [{ index: 0, delta: { content: `${i === 0 ? '' : ' '}word${i}` }, finish_reason: null }] });
-        if (i === 0 && tag) ownTtft[tag] = performance.now() - received;
+        if (i === 0 && tag) ownTtft[tag] = { ttftMs: performance.now() - received, receivedAt: performance.timeOrigin + received };
       }
       send({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
       send({ choices: [], usage: { prompt_tokens: 50, completion_tokens: words, total_tokens: 50 + words } });
