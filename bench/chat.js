@@ -250,7 +250,7 @@ async function main() {
       const ok = phase.results.filter((r) => !r.error && r.firstDeltaMs !== undefined);
       // Steady phase: only the streams that started with the target number already open.
       const measured = onlyFull ? ok.filter((r) => r.openWhenStarted >= settings.streams * 0.9) : ok;
-      const timed = measured.filter((r) => own[r.tag] !== undefined).map((r) => ({ startedAt: r.startedAt, ...addedParts(r, own[r.tag]) }));
+      const timed = measured.filter((r) => own[r.tag] !== undefined).map((r) => ({ startedAt: r.startedAt, ownMs: own[r.tag].ttftMs, ...addedParts(r, own[r.tag]) }));
       const added = timed.map((t) => t.added);
       return {
         streams: phase.results.length,
@@ -258,7 +258,7 @@ async function main() {
         maxOpen: phase.maxOpen,
         measured: added.length,
         clientTtftMs: summary(measured.map((r) => r.firstDeltaMs)),
-        providerOwnTtftMs: summary(measured.filter((r) => own[r.tag] !== undefined).map((r) => own[r.tag].ttftMs)),
+        providerOwnTtftMs: summary(timed.map((t) => t.ownMs)),
         addedMs: summary(added),
         addedParts: splitOfAdded(timed),
         addedP99ByMinute: byMinute(timed),
