@@ -10,6 +10,10 @@ describe('recallTerms', () => {
     expect(recallTerms('one two three four five six seven eight nine ten eleven')).toHaveLength(8);
   });
 
+  it('drops common English words and contraction pieces, which would match almost every episode', () => {
+    expect(recallTerms("What would you say about the invoices we didn't pay? Please check them")).toEqual(['say', 'invoices', 'pay', 'check']);
+  });
+
   it('has nothing to match in punctuation or short words', () => {
     expect(recallTerms('a, b; ok?')).toEqual([]);
   });

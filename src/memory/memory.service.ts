@@ -101,7 +101,20 @@ export function completedWindow(from?: string, to?: string): { from?: Date; toEx
   return window;
 }
 
-const STOP_WORDS = new Set(['the', 'a', 'an', 'and', 'or', 'of', 'to', 'in', 'on', 'for', 'with', 'is', 'it', 'this', 'that']);
+/**
+ * English function words (3+ letters: shorter ones never reach the list), and the pieces contractions
+ * split into ("don't" -> "don"). They occur in almost every text, so matching them only adds noise to
+ * the ranking (and a substring scan of every recent episode per word).
+ */
+const STOP_WORDS = new Set(
+  (
+    'about above after again against all also and any are because been before being below between both but can could did does doing ' +
+    'down during each few for from further had has have having her here hers herself him himself his how into its itself just more most ' +
+    'myself nor not now off once only other our ours ourselves out over own please same she should some such than that the their theirs ' +
+    'them themselves then there these they this those through too under until very was were what when where which while who whom why will ' +
+    'with would you your yours yourself yourselves aren couldn didn doesn don hadn hasn haven isn shouldn wasn weren won wouldn'
+  ).split(' '),
+);
 
 /** Words worth matching: lowercase, 3+ characters, no stop words, at most 8 of them. */
 export function recallTerms(text: string): string[] {
@@ -121,18 +134,21 @@ export function recallPatterns(terms: string[]): string[] {
 
 /**
  * The recall statement: $1 the agent, `limit` (default $2) how many, then `termCount` patterns
- * (recallPatterns) from parameter number `firstTerm`. The last 200 episodes come first (the index on (agent_id, completed_at)), each
- * scored once over recall_text (task and output, lowercased when the episode was written: migration
- * 0010); the OFFSET 0 fence keeps PostgreSQL from inlining the score into the WHERE and ORDER BY (it
- * has no common-subexpression elimination). Also a subquery of a chat turn's context read.
+ * (recallPatterns) from parameter number `firstTerm`. The last 200 episodes come first (the index on
+ * (agent_id, completed_at)), each scored once over recall_text (task and output, lowercased when the
+ * episode was written: migration 0010); only the best `limit` are read whole. Scanning the text is
+ * most of the cost, so: the OFFSET 0 fence keeps PostgreSQL from inlining the score into the WHERE and
+ * ORDER BY (it has no common-subexpression elimination), `recall_text || ''` detoasts (decompresses or
+ * fetches) the text once per episode instead of once per term, and the 200 rows carried through the
+ * sorts hold no task or output. Also a subquery of a chat turn's context read.
  */
 export function recallSql(schema: string, termCount: number, firstTerm: number, limit = '$2'): string {
   const score = Array.from({ length: termCount }, (_, i) => `(CASE WHEN recent.recall_text LIKE $${firstTerm + i} THEN 1 ELSE 0 END)`).join(' + ');
   // An episode a person corrected is recalled with the correction as its answer, never the wrong one.
-  return `SELECT best.id AS episode_id, best.task, coalesce(c.correction, best.output) AS output, best.outcome, best.completed_at FROM (
-           SELECT id, task, output, outcome, completed_at, relevance FROM (
-             SELECT recent.*, (${score}) AS relevance FROM (
-               SELECT id, task, output, outcome, completed_at, recall_text FROM ${schema}.episodes
+  return `SELECT e.id AS episode_id, e.task, coalesce(c.correction, e.output) AS output, e.outcome, e.completed_at FROM (
+           SELECT id, completed_at, relevance FROM (
+             SELECT recent.id, recent.completed_at, (${score}) AS relevance FROM (
+               SELECT id, completed_at, recall_text || '' AS recall_text FROM ${schema}.episodes
                 WHERE agent_id = $1 ORDER BY completed_at DESC LIMIT 200
              ) recent
              OFFSET 0
@@ -141,6 +157,7 @@ export function recallSql(schema: string, termCount: number, firstTerm: number, 
            ORDER BY relevance DESC, completed_at DESC
            LIMIT ${limit}
          ) best
+         JOIN ${schema}.episodes e ON e.id = best.id
          LEFT JOIN LATERAL (
            SELECT f.correction FROM ${schema}.feedback f WHERE f.episode_id = best.id AND f.correction IS NOT NULL
             ORDER BY f.updated_at DESC, f.id DESC LIMIT 1
