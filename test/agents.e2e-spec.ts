@@ -56,6 +56,32 @@ describe('Agents (/api/agents)', () => {
     expectError(await create({ name: 'A', role: 'B', tools: 'draft' }), 400, 'INVALID_INPUT');
   });
 
+  it('refuses tool names the server has no action for, on create and on update, and writes nothing', async () => {
+    const before = (await t.http.get('/api/agents').set('Authorization', owner)).body.pagination.total;
+    const typo = await create({ name: 'Typo', role: 'Ops', tools: ['summarize', 'sumarize', 'delete_everything'] });
+    expectError(typo, 400, 'INVALID_INPUT');
+    expect(typo.body.error.message).toBe('Unknown tools: sumarize, delete_everything');
+    expect(typo.body.error.details.fields).toEqual([
+      {
+        field: 'tools',
+        errors: [
+          expect.stringMatching(/^tool 'sumarize' does not exist; the available tools are .*\bsummarize\b/),
+          expect.stringMatching(/^tool 'delete_everything' does not exist/),
+        ],
+      },
+    ]);
+    expect((await t.http.get('/api/agents').set('Authorization', owner)).body.pagination.total).toBe(before);
+
+    const { id } = (await create({ name: 'Tooled', role: 'Ops', tools: ['draft'] })).body.data;
+    const patch = await t.http.patch(`/api/agents/${id}`).set('Authorization', owner).send({ name: 'Renamed', tools: ['draft', 'shell'] });
+    expectError(patch, 400, 'INVALID_INPUT');
+    expect(fieldsOf(patch)).toEqual(['tools']);
+    expect((await t.http.get(`/api/agents/${id}`).set('Authorization', owner)).body.data).toMatchObject({ name: 'Tooled', tools: ['draft'] });
+    // Every built-in action is accepted.
+    const all = await t.http.patch(`/api/agents/${id}`).set('Authorization', owner).send({ tools: ['memory_search', 'summarize', 'draft', 'http_request', 'send_webhook_event'] });
+    expect(all.status).toBe(200);
+  });
+
   it('refuses a config.max_steps it could not use, on create and on update; other config keys are free', async () => {
     for (const maxSteps of ['lots', 0, 21, 2.5, null]) {
       const bad = await create({ name: 'Steps', role: 'Bounded', config: { max_steps: maxSteps, mood: 'calm' } });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AppError } from '../common/http/error-codes';
+import { AppError, invalidInput } from '../common/http/error-codes';
 import { Paginated } from '../common/http/envelope';
 import { likePattern, paginate } from '../common/pagination/paginate';
 import { TenantDb, type TenantScope } from '../database/tenant-db';
@@ -10,6 +10,7 @@ import { WebhookEvents } from '../webhooks/webhook-events.service';
 import type { AuthContext } from '../auth/principal';
 import { AgentEntity } from './agent.entity';
 import { AgentDto, type AgentListQueryDto, type CreateAgentDto, type UpdateAgentDto } from './dto/agent.dto';
+import { ActionRegistry } from './governance/actions';
 import { MATURITY_LEVELS, type MaturityLevel } from './maturity';
 import { learnedExamplesSql, PROMPT_MAX_EXAMPLES, type LearnedExample } from './training/learned-examples';
 
@@ -34,6 +35,7 @@ export class AgentsService {
   constructor(
     private readonly db: TenantDb,
     private readonly events: WebhookEvents,
+    private readonly actions: ActionRegistry,
   ) {}
 
   async list(ctx: AuthContext, query: AgentListQueryDto): Promise<Paginated<AgentEntity>> {
@@ -99,6 +101,7 @@ export class AgentsService {
    * per-tenant advisory lock, so two requests cannot both see room for one more.
    */
   async create(ctx: AuthContext, dto: CreateAgentDto): Promise<AgentEntity> {
+    this.assertKnownTools(dto.tools);
     return this.db.run(ctx.tenant, async (em) => {
       const { maxAgents } = limitsFor(ctx.tenant);
       if (maxAgents !== null) {
@@ -132,6 +135,7 @@ export class AgentsService {
   }
 
   async update(ctx: AuthContext, id: string, dto: UpdateAgentDto): Promise<AgentEntity> {
+    this.assertKnownTools(dto.tools);
     return this.db.run(ctx.tenant, async (em) => {
       const agent = await this.findOrFail(em, id);
       const changes: Partial<AgentEntity> = {};
@@ -191,6 +195,16 @@ export class AgentsService {
   async setReadinessScore(em: EntityManager, id: string, score: number): Promise<void> {
     // Only when it changed: readiness is read often, and a write per read would queue concurrent reads on the row's lock.
     await em.query('UPDATE agents SET readiness_score = $2 WHERE id = $1 AND readiness_score IS DISTINCT FROM $2', [id, score]);
+  }
+
+  /** A tool the server has no action for would be dropped silently at every run: a typo is a 400 instead. */
+  private assertKnownTools(tools: string[] | null | undefined): void {
+    const unknown = (tools ?? []).filter((name) => !this.actions.has(name));
+    if (unknown.length === 0) return;
+    const available = this.actions.list().map((action) => action.name).join(', ');
+    throw invalidInput(`Unknown tool${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}`, [
+      { field: 'tools', errors: unknown.map((name) => `tool '${name}' does not exist; the available tools are ${available}`) },
+    ]);
   }
 }
 

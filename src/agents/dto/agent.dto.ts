@@ -48,7 +48,7 @@ class AgentOptionalFieldsDto {
   @Matches(MODEL_NAME, { message: 'model must be a model name (letters, digits and . _ : / @ -)' })
   model?: string | null;
 
-  @ApiPropertyOptional({ type: [String], example: ['memory_search', 'summarize'], description: 'Names of the actions the agent may use' })
+  @ApiPropertyOptional({ type: [String], example: ['memory_search', 'summarize'], description: 'Names of the actions the agent may use: `memory_search`, `summarize`, `draft`, `http_request`, `send_webhook_event` (any other name is 400 INVALID_INPUT)' })
   @IsOmittable()
   @IsArray()
   @ArrayMaxSize(50)
