@@ -1,9 +1,3 @@
-import OpenAI, {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from 'openai';
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import type { LlmProvider, LlmRequest, LlmResponse, LlmStreamEvent } from './llm.types';
 import { EVENT_STREAM_ERRORS, EventStreamClient } from './event-stream-request';
@@ -11,7 +5,6 @@ import { fromOpenAiCompletion, OpenAiStreamAccumulator, parseOpenAiChunk, toOpen
 import { CallDeadline, toLlmError, type VendorProviderOptions } from './provider-call';
 
 const OPENAI_API = 'https://api.openai.com/v1';
-const SDK_ERRORS = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
 
 /**
  * Any server that speaks the Chat Completions API: OpenAI itself, or Ollama, vLLM, LM Studio… at
@@ -22,37 +15,28 @@ const SDK_ERRORS = { APIError, APIConnectionError, APIConnectionTimeoutError, AP
 export class OpenAiProvider implements LlmProvider {
   readonly name = 'openai' as const;
   readonly defaultModel: string;
-  private readonly client: OpenAI;
+  private readonly sdk: ReturnType<typeof openAiSdk>;
   private readonly streams = new EventStreamClient();
   private readonly completionsUrl: URL;
 
   constructor(private readonly options: VendorProviderOptions) {
     this.defaultModel = options.model;
-    // Everything is passed explicitly so that no OPENAI_* variable of the environment changes the target.
-    this.client = new OpenAI({
-      apiKey: options.apiKey ?? 'unused',
-      baseURL: options.baseUrl ?? OPENAI_API,
-      organization: null,
-      project: null,
-      timeout: options.timeoutMs,
-      maxRetries: 0, // the execution engine decides about retries
-      // A self-hosted server without a key gets no Authorization header at all.
-      ...(options.apiKey ? {} : { defaultHeaders: { Authorization: null } }),
-    });
+    this.sdk = openAiSdk(options);
     this.completionsUrl = new URL(`${(options.baseUrl ?? OPENAI_API).replace(/\/+$/, '')}/chat/completions`);
   }
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
     const model = request.model || this.defaultModel;
+    const { client, errors } = await this.sdk;
     const deadline = new CallDeadline(this.options.timeoutMs, request.signal);
     try {
-      const completion = await this.client.chat.completions.create(
+      const completion = await client.chat.completions.create(
         { ...this.body(request, model), stream: false },
         { signal: deadline.signal },
       );
       return fromOpenAiCompletion(completion, model);
     } catch (error) {
-      throw toLlmError('openai', error, SDK_ERRORS, deadline, this.options.apiKey);
+      throw toLlmError('openai', error, errors, deadline, this.options.apiKey);
     } finally {
       deadline.dispose();
     }
@@ -91,4 +75,27 @@ export class OpenAiProvider implements LlmProvider {
       ...(request.maxTokens ? { max_tokens: request.maxTokens } : {}),
     };
   }
+}
+
+/**
+ * The SDK, for plain calls: loaded (~45 ms, ~10 MB) when the provider is created, so that a server
+ * configured for another provider never loads it; a call waits for it before its deadline starts.
+ */
+function openAiSdk(options: VendorProviderOptions) {
+  const loading = import('openai').then(({ default: OpenAiClient, APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError }) => ({
+    // Everything is passed explicitly so that no OPENAI_* variable of the environment changes the target.
+    client: new OpenAiClient({
+      apiKey: options.apiKey ?? 'unused',
+      baseURL: options.baseUrl ?? OPENAI_API,
+      organization: null,
+      project: null,
+      timeout: options.timeoutMs,
+      maxRetries: 0, // the execution engine decides about retries
+      // A self-hosted server without a key gets no Authorization header at all.
+      ...(options.apiKey ? {} : { defaultHeaders: { Authorization: null } }),
+    }),
+    errors: { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError },
+  }));
+  loading.catch(() => undefined); // a failed load is reported by the call that awaits it
+  return loading;
 }
