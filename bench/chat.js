@@ -5,6 +5,7 @@
 // BENCH_CHAT_STREAMS streams open at once, and the memory an open stream costs. See bench/README.md.
 const http = require('node:http');
 const { readFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { performance } = require('node:perf_hooks');
 const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
@@ -18,6 +19,8 @@ const { AtomApi, requestJson, expectStatus } = require('./lib/atom-api');
 const { provisionTenant } = require('./lib/tenants');
 const { writeJson, round } = require('./lib/report');
 const { measureCpu, machineBusyPercent } = require('./lib/cpu');
+const { percentile, summary, mean } = require('./lib/stats');
+const { PRELOAD: TIMELINE_PRELOAD, readTimeline, whereTheTimeWent } = require('./lib/timeline');
 
 const RESULTS_FILE = join(__dirname, 'results', 'chat-latest.json');
 const SECRETS = { jwtSecret: randomBytes(30).toString('hex'), platformKey: 'bench-platform-key-123456' };
@@ -39,6 +42,8 @@ function chatSettings() {
     firstTokenMs: positiveInt('BENCH_CHAT_FIRST_TOKEN_MS', 50),
     steadySeconds: positiveInt('BENCH_CHAT_SECONDS', 60),
     warmupSeconds: positiveInt('BENCH_CHAT_WARMUP_SECONDS', 10),
+    // Diagnostic: Atom's own record of each stream (bench/lib/timeline.js), at some cost to the result.
+    timeline: process.env.BENCH_CHAT_TIMELINE === '1',
   };
 }
 
@@ -78,16 +83,6 @@ function openStream(baseUrl, token, agentId, tag, { onOpen, onFirstDelta }) {
   });
 }
 
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-function summary(values) {
-  return { n: values.length, p50: round(percentile(values, 50), 2), p90: round(percentile(values, 90), 2), p99: round(percentile(values, 99), 2), max: round(Math.max(...values), 2) };
-}
-
 /**
  * The time Atom added to one stream, and its two parts: before the provider got the request (the
  * request, auth, the statements before the model, the call) and after its first chunk left (reading it
@@ -102,7 +97,6 @@ function addedParts(result, own) {
 /** The parts over all streams, and on average over the slowest 1% (what sets the p99). */
 function splitOfAdded(timed) {
   const slowest = [...timed].sort((a, b) => b.added - a.added).slice(0, Math.max(1, Math.ceil(timed.length / 100)));
-  const mean = (values) => round(values.reduce((a, b) => a + b, 0) / values.length, 2);
   return {
     beforeProviderMs: summary(timed.map((t) => t.before)),
     afterProviderMs: summary(timed.map((t) => t.after)),
@@ -194,6 +188,18 @@ async function runPhase(atom, token, agentId, settings, { label, burst, seconds,
   return { results, maxOpen, peakRss, atAllStreaming };
 }
 
+function printTimeline(timeline) {
+  if (!timeline) return console.log('  timeline: no stream could be matched with the Atom process\'s records');
+  const part = (name) => `${timeline.parts[name].p50}/${timeline.parts[name].p99} (${timeline.parts[name].slowestPercentMeanMs})`;
+  console.log(`  where the added time went, steady (BENCH_CHAT_TIMELINE: a diagnostic run, slower than a plain one; ms p50/p99 (mean over the slowest 1%)), ${timeline.streams} streams:`);
+  console.log(`    reaching Atom ${part('toAtom')}, in Atom before the provider ${part('atomBefore')}, reaching the provider ${part('toProvider')},`);
+  console.log(`    first chunk reaching Atom ${part('chunkToAtom')}, in Atom after it ${part('atomAfter')}, reaching the client ${part('toClient')}; inside Atom's code ${part('atomOwn')}`);
+  for (const statement of timeline.statements) {
+    const { durationMs: took, waitBeforeMs: waited } = statement;
+    console.log(`    statement "${statement.sql}…" (${statement.n}): ${took.p50}/${took.p99} (${took.slowestPercentMeanMs}), waited before it ${waited.p50}/${waited.p99}`);
+  }
+}
+
 async function main() {
   const settings = chatSettings();
   const busy = await machineBusyPercent(1000);
@@ -205,12 +211,14 @@ async function main() {
       chunkMs: settings.chunkMs,
       words: settings.words,
     });
+    const timelineFile = settings.timeline ? join(tmpdir(), `atom-chat-timeline-${process.pid}.json`) : null;
+    if (timelineFile) process.env.BENCH_TIMELINE_FILE = timelineFile;
     const atom = await startServer(join(__dirname, 'atom-server.js'), 'atom', {
       databaseUrl: db.url,
       poolSize: settings.poolSize,
       ...SECRETS,
       env: { LLM_PROVIDER: 'openai', LLM_BASE_URL: `${fake.url}/v1`, LLM_MODEL: 'bench-model', CHAT_RESUME_GRACE: '30' },
-    }, { nodeArgs: ['--expose-gc'] });
+    }, { nodeArgs: ['--expose-gc', ...(timelineFile ? ['--require', TIMELINE_PRELOAD] : [])] });
     const api = new AtomApi(atom.url, SECRETS.platformKey);
     const tenant = await provisionTenant(api, 1, { login: true });
     const headers = { authorization: `Bearer ${tenant.token}` };
@@ -246,11 +254,21 @@ async function main() {
     const heapWithOpen = memoryRun.atAllStreaming;
 
     const own = (await requestJson(fake.url, 'GET', '/stats')).body;
+    let steadyTimed = [];
     const analyse = (phase, { onlyFull }) => {
       const ok = phase.results.filter((r) => !r.error && r.firstDeltaMs !== undefined);
       // Steady phase: only the streams that started with the target number already open.
       const measured = onlyFull ? ok.filter((r) => r.openWhenStarted >= settings.streams * 0.9) : ok;
-      const timed = measured.filter((r) => own[r.tag] !== undefined).map((r) => ({ startedAt: r.startedAt, ownMs: own[r.tag].ttftMs, ...addedParts(r, own[r.tag]) }));
+      const timed = measured.filter((r) => own[r.tag] !== undefined).map((r) => ({
+        tag: r.tag,
+        startedAt: r.startedAt,
+        firstDeltaAt: r.startedAt + r.firstDeltaMs,
+        receivedAt: own[r.tag].receivedAt,
+        providerFirstChunkAt: own[r.tag].receivedAt + own[r.tag].ttftMs,
+        ownMs: own[r.tag].ttftMs,
+        ...addedParts(r, own[r.tag]),
+      }));
+      if (onlyFull) steadyTimed = timed;
       const added = timed.map((t) => t.added);
       return {
         streams: phase.results.length,
@@ -314,6 +332,12 @@ async function main() {
     const collections = (kind, name) => `${kind.count} ${name}${kind.count ? ` (pauses p50/max ${kind.p50Ms}/${kind.maxMs} ms)` : ''}`;
     console.log(`  garbage collection during the steady phase: ${collections(steadyReport.gc.major, 'full')}, ${collections(steadyReport.gc.minor, 'young-generation')}`);
     console.log(`  target (added p99 < ${TARGET_ADDED_P99_MS} ms with ${settings.streams} open): ${report.target.steadyMet ? 'met' : 'MISSED'}`);
+    if (timelineFile) {
+      await atom.stop(); // the preload writes its records as the process exits
+      report.steady.timeline = whereTheTimeWent(steadyTimed, readTimeline(timelineFile));
+      await writeJson(RESULTS_FILE, report);
+      printTimeline(report.steady.timeline);
+    }
     console.log(`  report: ${RESULTS_FILE}`);
     process.exitCode = steadyReport.errors + burstReport.errors + memoryErrors > 0 ? 1 : 0;
   } finally {
