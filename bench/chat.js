@@ -254,12 +254,14 @@ async function main() {
     const heapWithOpen = memoryRun.atAllStreaming;
 
     const own = (await requestJson(fake.url, 'GET', '/stats')).body;
-    let steadyTimed = [];
-    const analyse = (phase, { onlyFull }) => {
+    // The streams a phase is judged on: in the steady phase only those that started with the target number already open.
+    const measuredOf = (phase, { onlyFull }) => {
       const ok = phase.results.filter((r) => !r.error && r.firstDeltaMs !== undefined);
-      // Steady phase: only the streams that started with the target number already open.
-      const measured = onlyFull ? ok.filter((r) => r.openWhenStarted >= settings.streams * 0.9) : ok;
-      const timed = measured.filter((r) => own[r.tag] !== undefined).map((r) => ({
+      return onlyFull ? ok.filter((r) => r.openWhenStarted >= settings.streams * 0.9) : ok;
+    };
+    // Those the fake provider timed, with its records: epoch ms on the machine clock, and the added time's parts.
+    const timedOf = (measured) =>
+      measured.filter((r) => own[r.tag] !== undefined).map((r) => ({
         tag: r.tag,
         startedAt: r.startedAt,
         firstDeltaAt: r.startedAt + r.firstDeltaMs,
@@ -268,7 +270,9 @@ async function main() {
         ownMs: own[r.tag].ttftMs,
         ...addedParts(r, own[r.tag]),
       }));
-      if (onlyFull) steadyTimed = timed;
+    const analyse = (phase, options) => {
+      const measured = measuredOf(phase, options);
+      const timed = timedOf(measured);
       const added = timed.map((t) => t.added);
       return {
         streams: phase.results.length,
@@ -334,7 +338,7 @@ async function main() {
     console.log(`  target (added p99 < ${TARGET_ADDED_P99_MS} ms with ${settings.streams} open): ${report.target.steadyMet ? 'met' : 'MISSED'}`);
     if (timelineFile) {
       await atom.stop(); // the preload writes its records as the process exits
-      report.steady.timeline = whereTheTimeWent(steadyTimed, readTimeline(timelineFile));
+      report.steady.timeline = whereTheTimeWent(timedOf(measuredOf(steady, { onlyFull: true })), readTimeline(timelineFile));
       await writeJson(RESULTS_FILE, report);
       printTimeline(report.steady.timeline);
     }
