@@ -171,6 +171,23 @@ describe('Graduation: edge cases, readiness, exams, promotion', () => {
       await t.http.delete(`/api/graduation/edge-cases/${id}`).set('Authorization', auth).expect(200);
     });
 
+    it('a regex too costly to run (a huge compiled program) is INVALID_INPUT on create and update, with nothing written', async () => {
+      // 994 characters of valid RE2 that compile to 142,002 instructions: seconds of work per graded answer.
+      const costly = '.{1000}'.repeat(142);
+      const before = await t.http.get('/api/graduation/edge-cases').set('Authorization', auth).expect(200);
+      const created = await t.http.post('/api/graduation/edge-cases').set('Authorization', auth).send({ title: 'Costly', input: 'i', expected: { type: 'regex', value: costly } });
+      expectError(created, 400, 'INVALID_INPUT');
+      expect(created.body.error.details.fields).toEqual([{ field: 'expected.value', errors: [expect.stringMatching(/^the pattern is too complex/)] }]);
+      const after = await t.http.get('/api/graduation/edge-cases').set('Authorization', auth).expect(200);
+      expect(after.body.pagination.total).toBe(before.body.pagination.total);
+
+      const { id } = await createCase(auth, { title: 'Fine', input: 'i', expected: { type: 'regex', value: '^ok$' } });
+      expectError(await t.http.patch(`/api/graduation/edge-cases/${id}`).set('Authorization', auth).send({ expected: { type: 'regex', value: costly } }), 400, 'INVALID_INPUT');
+      const kept = await t.http.get(`/api/graduation/edge-cases/${id}`).set('Authorization', auth).expect(200);
+      expect(kept.body.data.expected).toEqual({ type: 'regex', value: '^ok$' });
+      await t.http.delete(`/api/graduation/edge-cases/${id}`).set('Authorization', auth).expect(200);
+    });
+
     it('another tenant’s edge case is 404 NOT_FOUND on every route, and its agent is 404 AGENT_NOT_FOUND', async () => {
       const { id } = await createCase(auth, { title: 'Mine', input: 'i', expected: { type: 'contains', value: 'v' } });
       const outsider = `Bearer ${other.ownerToken}`;

@@ -36,7 +36,8 @@ export class EdgeCasesController {
     summary: 'Create an edge case',
     description:
       'Tenant-wide, or an agent’s own with `agent_id`. `expected` says how the agent’s answer is graded; a `regex` is RE2 syntax (no ' +
-      'backreferences or lookaround; matching is linear-time), and an invalid one is 400 INVALID_INPUT.',
+      'backreferences or lookaround; matching is linear-time), and an invalid one, or one that compiles to more than 5,000 instructions ' +
+      '(e.g. `.{1000}` repeated a hundred times), is 400 INVALID_INPUT.',
     status: 201,
     response: EdgeCaseDto,
     errors: ['INVALID_INPUT', 'AGENT_NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE'],

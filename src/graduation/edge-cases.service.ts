@@ -7,7 +7,8 @@ import { Paginated } from '../common/http/envelope';
 import { AppError, invalidInput } from '../common/http/error-codes';
 import { likePattern, paginate } from '../common/pagination/paginate';
 import { TenantDb } from '../database/tenant-db';
-import { patternError, type Expected } from './grading';
+import type { Expected } from './grading';
+import { PatternSandbox } from './pattern-sandbox';
 
 export const EDGE_CASE_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof EDGE_CASE_SEVERITIES)[number];
@@ -67,13 +68,6 @@ const SORT_SQL: Record<EdgeCaseSort, string> = {
   last_tested_at: 'last_tested_at',
 };
 
-/** An invalid regex is refused when written, not discovered during an exam. */
-function assertExpected(expected: Expected | undefined): void {
-  if (expected?.type !== 'regex') return;
-  const error = patternError(expected.value);
-  if (error) throw invalidInput(`expected.value: ${error}`, [{ field: 'expected.value', errors: [error] }]);
-}
-
 /** Edge cases: the exam's questions, tenant-wide (agent_id null) or an agent's own. */
 @Injectable()
 export class EdgeCasesService implements OnModuleInit {
@@ -81,6 +75,7 @@ export class EdgeCasesService implements OnModuleInit {
     private readonly db: TenantDb,
     private readonly agents: AgentsService,
     private readonly training: TrainingService,
+    private readonly patterns: PatternSandbox,
   ) {}
 
   /** Training's `edge_cases` source reads the same questions the exam asks. */
@@ -96,8 +91,15 @@ export class EdgeCasesService implements OnModuleInit {
     );
   }
 
+  /** An invalid or too costly regex is refused when written, not discovered during an exam. */
+  private async assertExpected(expected: Expected | undefined): Promise<void> {
+    if (expected?.type !== 'regex') return;
+    const error = await this.patterns.check(expected.value);
+    if (error) throw invalidInput(`expected.value: ${error}`, [{ field: 'expected.value', errors: [error] }]);
+  }
+
   async create(ctx: AuthContext, input: Required<Pick<EdgeCaseInput, 'title' | 'input' | 'expected'>> & EdgeCaseInput): Promise<EdgeCaseRow> {
-    assertExpected(input.expected);
+    await this.assertExpected(input.expected);
     return this.db.run(ctx.tenant, async (em) => {
       if (input.agent_id) await this.agents.findOrFail(em, input.agent_id);
       const [row] = (await em.query(
@@ -149,7 +151,7 @@ export class EdgeCasesService implements OnModuleInit {
   }
 
   async update(ctx: AuthContext, id: string, input: EdgeCaseInput): Promise<EdgeCaseRow> {
-    assertExpected(input.expected);
+    await this.assertExpected(input.expected);
     return this.db.run(ctx.tenant, async (em) => {
       await this.findOrFail(em, id);
       if (input.agent_id) await this.agents.findOrFail(em, input.agent_id);

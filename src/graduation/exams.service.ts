@@ -10,6 +10,7 @@ import { TenantDb } from '../database/tenant-db';
 import type { TenantRecord } from '../tenancy/tenant.entity';
 import { EdgeCasesService, type EdgeCaseRow } from './edge-cases.service';
 import { grade } from './grading';
+import { PatternSandbox } from './pattern-sandbox';
 import { GraduationService, type Actor } from './graduation.service';
 import { LEVEL_REQUIREMENTS, nextLevel, type Readiness } from './readiness';
 
@@ -74,6 +75,7 @@ export class ExamsService implements BeforeApplicationShutdown {
     private readonly executions: ExecutionService,
     private readonly edgeCases: EdgeCasesService,
     private readonly graduation: GraduationService,
+    private readonly patterns: PatternSandbox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -192,7 +194,7 @@ export class ExamsService implements BeforeApplicationShutdown {
   /** One question: a real execution in exam mode, graded against the case's expectation. */
   private async ask(tenant: TenantRecord, agentId: string, edgeCase: EdgeCaseRow, actor: Actor): Promise<ExamCaseResult> {
     const execution = await this.executions.runForExam(tenant, agentId, edgeCase.input, actor.id);
-    const verdict = grade({ type: edgeCase.expected_type, value: edgeCase.expected_value }, execution.output);
+    const verdict = await grade({ type: edgeCase.expected_type, value: edgeCase.expected_value }, execution.output, this.patterns);
     const run = execution.status === 'success' ? '' : ` (the run ended ${execution.status}${execution.error ? `: ${execution.error}` : ''})`;
     return {
       edge_case_id: edgeCase.id,

@@ -1,4 +1,4 @@
-import { RE2JS } from 're2js';
+import type { PatternSandbox } from './pattern-sandbox';
 
 export const EXPECTED_TYPES = ['contains', 'not_contains', 'regex', 'equals'] as const;
 export type ExpectedType = (typeof EXPECTED_TYPES)[number];
@@ -19,25 +19,13 @@ export interface Grade {
 }
 
 /**
- * Patterns are compiled with RE2JS (a JavaScript port of RE2): matching takes time linear in the
- * input, whatever the pattern, so a pattern such as `(a+)+$` cannot make a grading run for ever
- * (no timeout needed, nothing to interrupt). The price is RE2's syntax: no backreferences and no
- * lookaround; such a pattern is refused at creation as invalid. Flags go inline: `(?i)refund`.
+ * Regexes use RE2 syntax (RE2JS, a JavaScript port of RE2): matching takes time linear in the input,
+ * whatever the pattern, so `(a+)+$` cannot make a grading run for ever. The price is RE2's syntax: no
+ * backreferences and no lookaround; such a pattern is refused at creation as invalid. Flags go inline:
+ * `(?i)refund`. Patterns are compiled and run by the PatternSandbox (off the main thread, with a
+ * deadline), never here.
  */
-export function compilePattern(pattern: string): RE2JS {
-  return RE2JS.compile(pattern);
-}
-
-/** Why a pattern is refused, or null when it compiles. */
-export function patternError(pattern: string): string | null {
-  if (pattern.length > MAX_EXPECTED_LENGTH) return `the pattern is longer than ${MAX_EXPECTED_LENGTH} characters`;
-  try {
-    compilePattern(pattern);
-    return null;
-  } catch (error) {
-    return `invalid regular expression (RE2 syntax): ${(error as Error).message}`;
-  }
-}
+export type PatternMatcher = Pick<PatternSandbox, 'match'>;
 
 function normalise(text: string): string {
   return text.normalize('NFC').toLowerCase();
@@ -50,7 +38,7 @@ function normalise(text: string): string {
  * - `regex`: the pattern matches somewhere in the answer (anchor it with ^…$ for a whole match).
  * No answer at all (the run failed or was cut short) never passes, whatever the type.
  */
-export function grade(expected: Expected, output: string | null): Grade {
+export async function grade(expected: Expected, output: string | null, patterns: PatternMatcher): Promise<Grade> {
   if (output === null) return { passed: false, reason: 'the agent gave no answer' };
   const answer = output.length > MAX_GRADED_OUTPUT ? output.slice(0, MAX_GRADED_OUTPUT) : output;
   switch (expected.type) {
@@ -67,13 +55,9 @@ export function grade(expected: Expected, output: string | null): Grade {
       return { passed, reason: passed ? 'the answer equals the expected value' : 'the answer differs from the expected value' };
     }
     case 'regex': {
-      let pattern: RE2JS;
-      try {
-        pattern = compilePattern(expected.value);
-      } catch {
-        return { passed: false, reason: 'the expected pattern is not a valid regular expression' };
-      }
-      const passed = pattern.matcher(answer).find();
+      const outcome = await patterns.match(expected.value, answer);
+      if ('failed' in outcome) return { passed: false, reason: outcome.failed };
+      const passed = outcome.matched;
       return { passed, reason: passed ? `the answer matches /${expected.value}/` : `the answer does not match /${expected.value}/` };
     }
     default:
