@@ -96,6 +96,40 @@ describe('Approvals: actions governance holds for a person', () => {
     expectError(await t.http.post(`/api/approvals/${approval.id}/approve`).set('Authorization', auth).send({}), 409, 'CONFLICT');
   });
 
+  it('approving is refused while the agent is paused or archived (nothing runs, the approval stays pending); rejecting still works', async () => {
+    const agentId = await internAgent();
+    const before = receiver.received.length;
+    const paused = await pausedExecution(agentId);
+    const approval = (await t.http.get(`/api/approvals?agent_id=${agentId}`).set('Authorization', auth)).body.data[0];
+    for (const status of ['paused', 'archived']) {
+      await t.http.patch(`/api/agents/${agentId}`).set('Authorization', auth).send({ status }).expect(200);
+      const refused = await t.http.post(`/api/approvals/${approval.id}/approve`).set('Authorization', auth).send({});
+      expectError(refused, 403, 'GOVERNANCE_VIOLATION');
+      expect(refused.body.error.details).toEqual({ agent_status: status });
+    }
+    expect(receiver.received.length).toBe(before);
+    const still = (await t.http.get(`/api/approvals?agent_id=${agentId}`).set('Authorization', auth)).body.data[0];
+    expect(still).toMatchObject({ id: approval.id, status: 'pending' });
+    expect((await t.http.get(`/api/agents/${agentId}/executions/${paused.execution_id}`).set('Authorization', auth)).body.data.status).toBe('awaiting_approval');
+
+    // Active again, the same approval can be approved: the action runs once.
+    await t.http.patch(`/api/agents/${agentId}`).set('Authorization', auth).send({ status: 'active' }).expect(200);
+    fake.reply({ content: 'Sent.' });
+    const approved = await t.http.post(`/api/approvals/${approval.id}/approve`).set('Authorization', auth).send({});
+    expect(approved.status).toBe(200);
+    expect(approved.body.data).toMatchObject({ status: 'success', output: 'Sent.' });
+    expect(receiver.received.slice(before)).toEqual(['POST']);
+
+    // Rejecting makes the agent do nothing, so it is allowed whatever the agent's status.
+    const second = await pausedExecution(agentId);
+    const pending = (await t.http.get(`/api/approvals?agent_id=${agentId}&status=pending`).set('Authorization', auth)).body.data[0];
+    await t.http.patch(`/api/agents/${agentId}`).set('Authorization', auth).send({ status: 'paused' }).expect(200);
+    const rejected = await t.http.post(`/api/approvals/${pending.id}/reject`).set('Authorization', auth).send({ reason: 'paused anyway' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.data).toMatchObject({ status: 'blocked', execution_id: second.execution_id });
+    expect(receiver.received.length).toBe(before + 1);
+  });
+
   it('unknown ids are 404, bad input 400, and another tenant sees none of them', async () => {
     expectError(await t.http.post(`/api/approvals/${MISSING}/approve`).set('Authorization', auth).send({}), 404, 'NOT_FOUND');
     expectError(await t.http.post('/api/approvals/not-a-uuid/reject').set('Authorization', auth).send({}), 400, 'INVALID_INPUT');

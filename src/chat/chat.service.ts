@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AgentEntity } from '../agents/agent.entity';
+import { assertAgentActive } from '../agents/agent-status';
 import { AgentsService } from '../agents/agents.service';
 import { complianceScore } from '../agents/execution/compliance';
 import type { ConversationResult } from '../agents/execution/conversation';
@@ -166,9 +167,7 @@ export class ChatService {
     }
     const agentId = session?.agent_id ?? input.agentId!;
     const { agent, examples, recalled } = await this.agents.readWithPromptContext(ctx.tenant, agentId, input.message, RECALLED_EPISODES);
-    if (agent.status !== 'active') {
-      throw new AppError('GOVERNANCE_VIOLATION', `The agent is ${agent.status}: it cannot chat`, { agent_status: agent.status });
-    }
+    assertAgentActive(agent, 'chat');
     const userMessage = this.storeUserMessage(ctx, input, session, sessionId, agent.id, turnId);
     // Awaited by startTurn and the turn; this only keeps a failure from counting as unhandled meanwhile.
     userMessage.catch(() => undefined);

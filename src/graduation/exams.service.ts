@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentsService } from '../agents/agents.service';
+import { assertAgentActive } from '../agents/agent-status';
 import { ExecutionService } from '../agents/execution/execution.service';
 import type { MaturityLevel } from '../agents/maturity';
 import type { AuthContext } from '../auth/principal';
@@ -92,9 +93,7 @@ export class ExamsService implements BeforeApplicationShutdown {
           { field: 'id', errors: ['the agent is already autonomous'] },
         ]);
       }
-      if (agent.status !== 'active') {
-        throw new AppError('GOVERNANCE_VIOLATION', `The agent is ${agent.status}: it cannot sit an exam`, { agent_status: agent.status });
-      }
+      assertAgentActive(agent, 'sit an exam');
       const [running] = (await em.query(`SELECT id, status FROM exams WHERE agent_id = $1 AND status IN ('queued', 'running')`, [agentId])) as {
         id: string;
         status: string;

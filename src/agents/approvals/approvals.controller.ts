@@ -81,9 +81,11 @@ export class ApprovalsController {
   @Post(':id/approve')
   @Endpoint({
     summary: 'Approve: the action runs and the execution resumes',
-    description: 'Answers with the execution once it reached its next final or paused state. Any member may decide.',
+    description:
+      'Answers with the execution once it reached its next final or paused state. Any member may decide. While the agent is paused or ' +
+      'archived: 403 GOVERNANCE_VIOLATION, and the approval stays pending.',
     response: ExecutionDto,
-    errors: ['INVALID_INPUT', 'NOT_FOUND', 'CONFLICT'],
+    errors: ['INVALID_INPUT', 'NOT_FOUND', 'CONFLICT', 'GOVERNANCE_VIOLATION'],
   })
   async approve(@Ctx() ctx: AuthContext, @Param('id', uuid) id: string, @Body() dto: ApprovalDecisionDto): Promise<ExecutionDto> {
     return ExecutionDto.from(await this.executions.decideApproval(ctx, id, true, dto.reason));

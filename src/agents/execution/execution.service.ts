@@ -9,6 +9,7 @@ import { MemoryService } from '../../memory/memory.service';
 import type { TenantRecord } from '../../tenancy/tenant.entity';
 import { WebhookEvents } from '../../webhooks/webhook-events.service';
 import { maxStepsOf } from '../agent-config';
+import { assertAgentActive } from '../agent-status';
 import { AgentEntity } from '../agent.entity';
 import { AgentsService } from '../agents.service';
 import { ActionRegistry } from '../governance/actions';
@@ -97,9 +98,7 @@ export class ExecutionService {
       const found = await this.agents.findOrFail(em, agentId);
       return { agent: found, examples: await loadLearnedExamples(em, found.id) };
     });
-    if (agent.status !== 'active') {
-      throw new AppError('GOVERNANCE_VIOLATION', `The agent is ${agent.status}: it cannot execute`, { agent_status: agent.status });
-    }
+    assertAgentActive(agent, 'execute');
     const explicit = typeof dto.context?.action === 'string' ? dto.context.action : undefined;
     if (explicit) await this.assertExplicitActionAllowed(ctx.tenant, agent, explicit, dto.context ?? {});
 
@@ -355,6 +354,9 @@ export class ExecutionService {
       }
       const execution = await em.getRepository(ExecutionEntity).findOneByOrFail({ id: row[0].execution_id });
       const agent = await this.agents.findOrFail(em, row[0].agent_id);
+      // Approving makes the agent act: not while it is paused or archived (the throw undoes the claim,
+      // so the approval stays pending). Rejecting acts on nothing and is always allowed.
+      if (approve) assertAgentActive(agent, 'act on an approval');
       await em.getRepository(ExecutionEntity).update({ id: execution.id }, { status: 'running', state: null });
       return { execution, agent, approval: row[0] };
     });
