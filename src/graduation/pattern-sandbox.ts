@@ -156,7 +156,12 @@ export class PatternSandbox implements OnModuleDestroy {
       await starting;
       return current;
     }
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { re2js: require.resolve('re2js'), maxProgram: MAX_PATTERN_PROGRAM } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { re2js: require.resolve('re2js'), maxProgram: MAX_PATTERN_PROGRAM },
+      // A job that outgrows this ends the worker like one that overruns its deadline.
+      resourceLimits: { maxOldGenerationSizeMb: 128 },
+    });
     // An idle sandbox never keeps the process alive.
     worker.unref();
     const ready = new Promise<void>((resolve, reject) => {
