@@ -34,7 +34,7 @@ export interface AppConfig {
   llmApiKey?: string;
   llmModel: string;
   llmTimeoutMs: number;
-  /** Key of the secret box (webhook signing secrets at rest): ENCRYPTION_KEY, else derived from JWT_SECRET. */
+  /** Key of the secret box (webhook signing secrets and idempotent responses at rest): ENCRYPTION_KEY, else derived from JWT_SECRET. */
   encryptionKey: Buffer;
   webhooks: WebhookConfig;
   /** CHAT_RESUME_GRACE (seconds, decimals allowed): how long a chat turn goes on after its client disconnected. */
@@ -262,7 +262,7 @@ function retrySchedule(env: Env, name: string, fallback: number[]): number[] {
 /**
  * ENCRYPTION_KEY (32 bytes as 64 hex characters or base64) when set; otherwise derived from JWT_SECRET
  * with HKDF, so a development setup needs nothing more. Set it in production so that rotating
- * JWT_SECRET does not make the stored webhook secrets unreadable.
+ * JWT_SECRET does not make the stored webhook secrets (and the idempotent responses of the last 24 h) unreadable.
  */
 function encryptionKeyFrom(env: Env, jwtSecret: string): Buffer {
   const raw = env.ENCRYPTION_KEY;
