@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
@@ -43,12 +44,15 @@ interface KeyScope {
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger('Idempotency');
   private readonly box: SecretBox;
+  private readonly hashKey: Buffer;
 
   constructor(
     private readonly db: TenantDb,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.box = new SecretBox(config.encryptionKey);
+    // Its own key for the request hashes, derived from the same secret (a key serves one purpose).
+    this.hashKey = Buffer.from(hkdfSync('sha256', config.encryptionKey, Buffer.alloc(0), 'atom idempotency request hash', 32));
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -67,7 +71,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const owner = idempotencyOwner(req.context);
     if (!tenant || !owner) return next.handle();
     const scope: KeyScope = { tenant, owner, key };
-    const hash = requestHash(`${context.getClass().name}.${context.getHandler().name}`, req.params, req.body);
+    const hash = requestHash(this.hashKey, `${context.getClass().name}.${context.getHandler().name}`, req.params, req.body);
 
     const existing = await this.claim(scope, hash);
     if (existing) return this.replay(existing, hash, res);
