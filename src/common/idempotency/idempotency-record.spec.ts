@@ -27,11 +27,12 @@ describe('sealResponse / openResponse', () => {
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
 
   it('keeps nothing of the response readable, and opens it back whole (data or error)', () => {
-    const data: StoredResponse = { data: { id: 'w1', secret, nested: [1, { a: null }] } };
+    const data: StoredResponse = { data: { id: 'webhook-9f8e7d6c5b4a', secret, nested: [1, { a: null }] } };
     const sealed = sealResponse(box, data);
     expect(sealed).not.toContain(secret);
     expect(sealed).not.toContain(secret.slice(6, 20));
-    expect(sealed).not.toContain('w1');
+    // Markers long enough that random ciphertext cannot contain them by chance (a 2-letter one did, ~4% of runs).
+    expect(sealed).not.toContain('webhook-9f8e7d6c5b4a');
     expect(openResponse(box, sealed)).toEqual(data);
     const error: StoredResponse = { error: { code: 'AGENT_LIMIT_EXCEEDED', message: 'limit', details: { limit: 3 } } };
     expect(openResponse(box, sealResponse(box, error))).toEqual(error);
