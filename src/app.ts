@@ -10,6 +10,7 @@ import { ApiExpressAdapter } from './common/http/api-express-adapter';
 import { answerClientErrors } from './common/http/client-error';
 import { AppError } from './common/http/error-codes';
 import { sendError } from './common/http/exception.filter';
+import { jsonDepthAfterParse, jsonDepthBeforeParse } from './common/http/json-depth';
 import { requestIdMiddleware } from './common/http/request-id';
 import { installStatusOverride } from './common/http/status-override';
 import { requestLogger } from './common/http/request-logger';
@@ -72,7 +73,8 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
       exposedHeaders: ['X-Request-ID', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
     });
   }
-  app.use(express.json({ limit: config.bodyLimit }));
+  app.use(express.json({ limit: config.bodyLimit, verify: jsonDepthBeforeParse() }));
+  app.use(jsonDepthAfterParse());
   // Body parser failures (malformed JSON, too large) happen before Nest's filters: answer them in the envelope here.
   const logger = new Logger('Errors');
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => sendError(req, res, error, logger));

@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import { MATURITY_RANK } from '../src/agents/agents.service';
+import { SecretBox } from '../src/common/secret-box';
+import { schemaForSlug } from '../src/tenancy/slug';
 import { PLATFORM_KEY, TenantFixture, TestApp, expectError } from './support/test-app';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
@@ -54,6 +56,27 @@ describe('Agents (/api/agents)', () => {
     expect(fieldsOf(bad)).toEqual(['config', 'maturity_level', 'model', 'name', 'role', 'tools']);
     expectError(await create({ name: 'A', role: 'B', tools: ['draft', 'draft'] }), 400, 'INVALID_INPUT');
     expectError(await create({ name: 'A', role: 'B', tools: 'draft' }), 400, 'INVALID_INPUT');
+  });
+
+  it('refuses a name or role of spaces only, on create and on update, and writes nothing', async () => {
+    const before = (await t.http.get('/api/agents').set('Authorization', owner)).body.pagination.total;
+    for (const blank of ['', ' ', '   ', '\t\n', '\u00a0\u2003']) {
+      const res = await create({ name: blank, role: blank });
+      expectError(res, 400, 'INVALID_INPUT');
+      expect(fieldsOf(res)).toEqual(['name', 'role']);
+    }
+    expect((await t.http.get('/api/agents').set('Authorization', owner)).body.pagination.total).toBe(before);
+    const agent = (await create({ name: ' Padded ', role: 'r' })).body.data;
+    expect(agent.name).toBe(' Padded ');
+    for (const method of ['put', 'patch'] as const) {
+      const res = await t.http[method](`/api/agents/${agent.id}`).set('Authorization', owner).send({ name: '  ', role: '\t' });
+      expectError(res, 400, 'INVALID_INPUT');
+      expect(res.body.error.details.fields).toEqual([
+        { field: 'name', errors: ['name must contain a non-space character'] },
+        { field: 'role', errors: ['role must contain a non-space character'] },
+      ]);
+    }
+    expect((await t.http.get(`/api/agents/${agent.id}`).set('Authorization', owner)).body.data).toMatchObject({ name: ' Padded ', role: 'r', updated_at: agent.updated_at });
   });
 
   it('refuses tool names the server has no action for, on create and on update, and writes nothing', async () => {
@@ -222,6 +245,32 @@ describe('Agents (/api/agents)', () => {
       const admin = await t.userToken(tenant, 'admin');
       expect((await t.http.delete(`/api/agents/${created.body.data.id}`).set('Authorization', `Bearer ${admin.token}`)).status).toBe(200);
       expectError(await t.http.get(`/api/agents/${created.body.data.id}`).set('Authorization', owner), 404, 'AGENT_NOT_FOUND');
+    });
+
+    it('eight concurrent deletes of one agent: one 200 and one agent.deleted event, the others 404 AGENT_NOT_FOUND', async () => {
+      // A subscription to agent.deleted, so that every emitted event leaves a delivery row to count. Its
+      // loopback URL is never called (private destinations are refused at delivery in this app).
+      const schema = schemaForSlug(tenant.slug);
+      const db = t.app.get(DataSource);
+      const sealed = new SecretBox(t.config.encryptionKey).seal('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+      const [hook] = await db.query(`INSERT INTO "${schema}".webhooks (url, events, secret_encrypted) VALUES ('http://127.0.0.1:9/hook', '{agent.deleted}', $1) RETURNING id`, [sealed]);
+      try {
+        for (let round = 0; round < 3; round++) {
+          const agent = (await create({ name: `Deleted at once ${round}`, role: 'r' })).body.data;
+          const answers = await Promise.all(Array.from({ length: 8 }, () => t.http.delete(`/api/agents/${agent.id}`).set('Authorization', owner)));
+          expect(answers.map((res) => res.status).sort()).toEqual([200, 404, 404, 404, 404, 404, 404, 404]);
+          for (const res of answers.filter((r) => r.status === 404)) expectError(res, 404, 'AGENT_NOT_FOUND');
+          const events: unknown[] = await db.query(
+            `SELECT id FROM "${schema}".webhook_deliveries WHERE webhook_id = $1 AND event = 'agent.deleted' AND (body::jsonb -> 'data' ->> 'id') = $2`,
+            [hook.id, agent.id],
+          );
+          expect(events).toHaveLength(1);
+          expectError(await t.http.get(`/api/agents/${agent.id}`).set('Authorization', owner), 404, 'AGENT_NOT_FOUND');
+        }
+      } finally {
+        await db.query(`DELETE FROM public.webhook_queue WHERE delivery_id IN (SELECT id FROM "${schema}".webhook_deliveries WHERE webhook_id = $1)`, [hook.id]);
+        await db.query(`DELETE FROM "${schema}".webhooks WHERE id = $1`, [hook.id]);
+      }
     });
 
     it('an API key creates agents in its own tenant, recorded as their creator', async () => {

@@ -61,6 +61,34 @@ describe('API keys (/api/api-keys)', () => {
     expectError(await t.http.delete('/api/api-keys/not-a-uuid').set('Authorization', owner), 400, 'INVALID_INPUT');
   });
 
+  it('only an owner revokes a key with the owner role, as only an owner removes an owner; the refused key keeps working', async () => {
+    const { key, id } = (await createKey({ name: 'owner-key', role: 'owner' })).body.data;
+    const admin = await t.userToken(tenant, 'admin');
+    const adminKey = (await createKey({ name: 'admin-key', role: 'admin' }, `Bearer ${admin.token}`)).body.data;
+    for (const credential of [{ Authorization: `Bearer ${admin.token}` }, { 'X-API-Key': adminKey.key }]) {
+      const res = await t.http.delete(`/api/api-keys/${id}`).set(credential);
+      expectError(res, 403, 'FORBIDDEN');
+      expect(res.body.error.message).toMatch(/Only an owner/);
+    }
+    expect((await t.http.get('/api/auth/me').set('X-API-Key', key)).body.data).toMatchObject({ type: 'api_key', id, role: 'owner' });
+    const listed = (await t.http.get('/api/api-keys?limit=100').set('Authorization', owner)).body.data.map((k: { id: string }) => k.id);
+    expect(listed).toContain(id);
+    // An admin still revokes admin and member keys; an owner revokes the owner key.
+    expect((await t.http.delete(`/api/api-keys/${adminKey.id}`).set('Authorization', `Bearer ${admin.token}`)).status).toBe(200);
+    expect((await t.http.delete(`/api/api-keys/${id}`).set('Authorization', owner)).status).toBe(200);
+    expectError(await t.http.get('/api/auth/me').set('X-API-Key', key), 401, 'UNAUTHORIZED');
+  });
+
+  it('refuses a name of spaces only and creates no key', async () => {
+    const before = (await t.http.get('/api/api-keys').set('Authorization', owner)).body.pagination.total;
+    for (const name of [' ', '     ', '\t\r\n', '\u00a0']) {
+      const res = await createKey({ name, role: 'member' });
+      expectError(res, 400, 'INVALID_INPUT');
+      expect(res.body.error.details.fields).toEqual([{ field: 'name', errors: ['name must contain a non-space character'] }]);
+    }
+    expect((await t.http.get('/api/api-keys').set('Authorization', owner)).body.pagination.total).toBe(before);
+  });
+
   it('expires', async () => {
     const expiresAt = new Date(Date.now() + 1500).toISOString();
     const { key } = (await createKey({ name: 'short', role: 'member', expires_at: expiresAt })).body.data;

@@ -119,6 +119,9 @@ describe('Chat streams (SSE)', () => {
     expectError(invalid, 400, 'INVALID_INPUT');
     expect(invalid.headers['content-type']).toMatch(/^application\/json/);
     expect(invalid.body.error.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['agent_id', 'message']);
+    const blank = await t.http.get('/api/chat/stream').query({ agent_id: '00000000-0000-4000-8000-000000000000', message: '   ' }).set('Authorization', auth);
+    expectError(blank, 400, 'INVALID_INPUT');
+    expect(blank.body.error.details.fields).toEqual([{ field: 'message', errors: ['message must contain a non-space character'] }]);
     const neither = await t.http.get('/api/chat/stream').query({ message: 'hi' }).set('Authorization', auth);
     expectError(neither, 400, 'INVALID_INPUT');
     expect(neither.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['session_id', 'agent_id']);

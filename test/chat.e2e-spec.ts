@@ -122,6 +122,10 @@ describe('Chat sessions and POST /api/chat', () => {
       const page2 = await t.http.get(`/api/sessions/${session.id}?messages_page=2&messages_limit=4`).set('Authorization', memberA);
       expect(page2.body.data.messages.map((m: { content: string }) => m.content.replace(/^\[local model\] Task: /, ''))).toEqual(['three', 'three']);
       expectError(await t.http.get(`/api/sessions/${session.id}?messages_limit=500`).set('Authorization', memberA), 400, 'INVALID_INPUT');
+      // Decimal digits only: not read as 16, 1000 or 4.
+      for (const query of ['messages_page=0x10', 'messages_page=1e3', 'messages_limit=4.0', 'messages_limit=+4']) {
+        expectError(await t.http.get(`/api/sessions/${session.id}?${query}`).set('Authorization', memberA), 400, 'INVALID_INPUT');
+      }
       expectError(await t.http.get('/api/sessions/not-a-uuid').set('Authorization', memberA), 400, 'INVALID_INPUT');
 
       const removed = await t.http.delete(`/api/sessions/${session.id}`).set('Authorization', memberA);
@@ -178,6 +182,9 @@ describe('Chat sessions and POST /api/chat', () => {
       expect(fields(neither)).toEqual(['agent_id', 'session_id']);
       const bad = await chat(memberA, { session_id: 'x', agent_id: 5, message: '' });
       expect(fields(bad)).toEqual(['agent_id', 'message', 'session_id']);
+      const blank = await chat(memberA, { agent_id: agentId, message: ' \n\t ' });
+      expectError(blank, 400, 'INVALID_INPUT');
+      expect(fields(blank)).toEqual(['message']);
       const second = (await t.http.post('/api/agents').set('Authorization', owner).send({ name: 'Mismatch', role: 'x' })).body.data.id;
       const session = (await createSession(memberA, { agent_id: agentId })).body.data;
       const mismatch = await chat(memberA, { session_id: session.id, agent_id: second, message: 'hi' });

@@ -114,6 +114,9 @@ describe('Agent execution on the local engine', () => {
     const { id } = await agent({});
     expectError(await execute(id, {}), 400, 'INVALID_INPUT');
     expectError(await execute(id, { task: 'x', async: 'yes' }), 400, 'INVALID_INPUT');
+    const blank = await execute(id, { task: '   ' });
+    expectError(blank, 400, 'INVALID_INPUT');
+    expect(blank.body.error.details.fields).toEqual([{ field: 'task', errors: ['task must contain a non-space character'] }]);
     expectError(await execute(MISSING, { task: 'x' }), 404, 'AGENT_NOT_FOUND');
     expectError(await t.http.get(`/api/agents/${id}/executions/${MISSING}`).set('Authorization', auth), 404, 'NOT_FOUND');
     const other = await t.createTenant(undefined, 'enterprise');

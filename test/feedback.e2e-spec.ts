@@ -191,6 +191,21 @@ describe('Graduation: episodes and feedback', () => {
       expect(await interventions()).toBe(1);
     });
 
+    it('a correction of spaces only is 400: no feedback, no human intervention', async () => {
+      const { episode_id: episodeId } = await execute(agentId, 'answer with something');
+      const interventions = async () =>
+        (await episodes(agentId)).body.data.find((e: { id: string }) => e.id === episodeId).human_intervention_count;
+      for (const correction of [' ', '      ', '\n\n\t', '\u00a0\u2003']) {
+        for (const body of [{ correction }, { correction, rating: 4 }]) {
+          const res = await give(episodeId, body);
+          expectError(res, 400, 'INVALID_INPUT');
+          expect(res.body.error.details.fields).toEqual([{ field: 'correction', errors: ['correction must contain a non-space character'] }]);
+        }
+      }
+      expect((await feedbackOf(episodeId)).body.data.count).toBe(0);
+      expect(await interventions()).toBe(0);
+    });
+
     it('an API key gives its own feedback, separate from its creator’s', async () => {
       const { episode_id: episodeId } = await execute(agentId, 'tell the time');
       const key = (await t.http.post('/api/api-keys').set('Authorization', auth).send({ name: 'rater', role: 'member' })).body.data;

@@ -171,6 +171,26 @@ describe('Graduation: edge cases, readiness, exams, promotion', () => {
       await t.http.delete(`/api/graduation/edge-cases/${id}`).set('Authorization', auth).expect(200);
     });
 
+    it('a title or input of spaces only is INVALID_INPUT on create and on update, with nothing written', async () => {
+      const before = (await t.http.get('/api/graduation/edge-cases').set('Authorization', auth)).body.pagination.total;
+      const base = { title: 'T', input: 'I', expected: { type: 'contains', value: 'v' } };
+      for (const blank of [' ', '    ', '\n\t', '\u00a0\u3000']) {
+        const res = await t.http.post('/api/graduation/edge-cases').set('Authorization', auth).send({ ...base, title: blank, input: blank });
+        expectError(res, 400, 'INVALID_INPUT');
+        expect(res.body.error.details.fields).toEqual([
+          { field: 'title', errors: ['title must contain a non-space character'] },
+          { field: 'input', errors: ['input must contain a non-space character'] },
+        ]);
+      }
+      expect((await t.http.get('/api/graduation/edge-cases').set('Authorization', auth)).body.pagination.total).toBe(before);
+      const { id } = await createCase(auth, base);
+      for (const field of ['title', 'input']) {
+        expectError(await t.http.patch(`/api/graduation/edge-cases/${id}`).set('Authorization', auth).send({ [field]: '   ' }), 400, 'INVALID_INPUT');
+      }
+      expect((await t.http.get(`/api/graduation/edge-cases/${id}`).set('Authorization', auth)).body.data).toMatchObject({ title: 'T', input: 'I' });
+      await t.http.delete(`/api/graduation/edge-cases/${id}`).set('Authorization', auth).expect(200);
+    });
+
     it('a regex too costly to run (a huge compiled program) is INVALID_INPUT on create and update, with nothing written', async () => {
       // 994 characters of valid RE2 that compile to 142,002 instructions: seconds of work per graded answer.
       const costly = '.{1000}'.repeat(142);
@@ -483,6 +503,12 @@ describe('Graduation: edge cases, readiness, exams, promotion', () => {
       expectError(await post('demote', { reason: 'x' }), 400, 'INVALID_INPUT');
       expectError(await post('promote', {}), 400, 'INVALID_INPUT');
       expectError(await post('promote', { reason: '' }), 400, 'INVALID_INPUT');
+      for (const action of ['promote', 'demote']) {
+        const blank = await post(action, { reason: '   \t ' });
+        expectError(blank, 400, 'INVALID_INPUT');
+        expect(blank.body.error.details.fields).toEqual([{ field: 'reason', errors: ['reason must contain a non-space character'] }]);
+      }
+      expect((await history(auth, fresh)).body.data).toEqual([]);
       expectError(await post('promote', { reason: 'x', to_level: 'student' }), 400, 'INVALID_INPUT');
       expectError(await post('promote', { reason: 'x', to_level: 'wizard' }), 400, 'INVALID_INPUT');
       await post('promote', { reason: 'x', to_level: 'supervised' }).expect(200);

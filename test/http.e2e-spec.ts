@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { Logger } from '@nestjs/common';
 import type request from 'supertest';
 import { DataSource, QueryRunner } from 'typeorm';
 import { PLATFORM_KEY, TenantFixture, TestApp, expectError } from './support/test-app';
@@ -354,6 +355,93 @@ describe('HTTP conventions (default configuration)', () => {
       expect(fieldNames(res).sort()).toEqual(['colour', 'limit']);
       fails(await t.http.get('/api/users?limit=101').set('Authorization', owner), 400, 'INVALID_INPUT');
       fails(await t.http.get('/api/users?sort=password_hash').set('Authorization', owner), 400, 'INVALID_INPUT');
+    });
+
+    it('page and limit are plain decimal integers on every list (shared parsing): anything Number() would stretch to one is 400', async () => {
+      for (const route of ['/api/users', '/api/agents', '/api/api-keys', '/api/webhooks']) {
+        for (const raw of ['0x10', '1e3', '%2B1', '%201', '100.0', '50%20', '1e1', '', '1_0']) {
+          for (const field of ['page', 'limit']) {
+            const res = await t.http.get(`${route}?${field}=${raw}`).set('Authorization', owner);
+            fails(res, 400, 'INVALID_INPUT');
+            expect(res.body.error.details.fields).toEqual([{ field, errors: [expect.stringContaining('decimal digits')] }]);
+          }
+        }
+        const ok = await t.http.get(`${route}?page=1&limit=16`).set('Authorization', owner);
+        expect(ok.status).toBe(200);
+        expect(ok.body.pagination).toMatchObject({ page: 1, limit: 16 });
+      }
+      const platform = await t.http.get('/api/tenants?limit=0x10').set('X-Platform-Key', PLATFORM_KEY);
+      fails(platform, 400, 'INVALID_INPUT');
+      expect(fieldNames(platform)).toEqual(['limit']);
+    });
+
+    describe('nesting depth (at most 64 levels of objects and arrays)', () => {
+      const nested = (depth: number) => JSON.parse(`${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`) as unknown[];
+      const deepText = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      let errorLog: jest.SpyInstance;
+      beforeEach(() => {
+        errorLog = jest.spyOn(Logger.prototype, 'error');
+      });
+      afterEach(() => errorLog.mockRestore());
+
+      it('a body ~3,000 levels deep on an open route (login) is 400 INVALID_INPUT, not a 500, and logs no stack', async () => {
+        const body = `{"email":"a@b.c","password":"x","zz":${deepText(3000)}}`;
+        expect(body.length).toBeGreaterThan(6000);
+        const res = await t.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).set('Content-Type', 'application/json').send(body);
+        fails(res, 400, 'INVALID_INPUT');
+        expect(res.body.error.message).toBe('The JSON body nests deeper than 64 levels of objects and arrays');
+        expect(res.body.error.details).toEqual({ max_depth: 64 });
+        expect(errorLog).not.toHaveBeenCalled();
+      });
+
+      it('is checked before anything else on every route: with an Idempotency-Key, without credentials, on an unknown route, a whole megabyte deep', async () => {
+        const before = (await t.http.get('/api/agents').set('Authorization', owner)).body.pagination.total;
+        const body = `{"name":"Deep","role":"r","config":{"a":${deepText(3000)}}}`;
+        const keyed = await t.http.post('/api/agents').set('Authorization', owner).set('Idempotency-Key', 'deep-body-1').set('Content-Type', 'application/json').send(body);
+        fails(keyed, 400, 'INVALID_INPUT');
+        expect((await t.http.get('/api/agents').set('Authorization', owner)).body.pagination.total).toBe(before);
+        fails(await t.http.post('/api/agents').set('Content-Type', 'application/json').send(body), 400, 'INVALID_INPUT');
+        fails(await t.http.post('/api/nowhere').set('Content-Type', 'application/json').send(body), 400, 'INVALID_INPUT');
+        fails(await t.http.post('/api/tenants').set('X-Platform-Key', PLATFORM_KEY).set('Content-Type', 'application/json').send(`[${deepText(200)}]`), 400, 'INVALID_INPUT');
+        fails(await t.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).set('Content-Type', 'application/json').send(deepText(500_000)), 400, 'INVALID_INPUT');
+        expect(errorLog).not.toHaveBeenCalled();
+      });
+
+      it('brackets inside strings do not count; 64 levels are accepted, 65 refused, free-form config included', async () => {
+        const inString = await t.http.post('/api/agents').set('Authorization', owner).send({ name: 'Brackets', role: 'r', description: '['.repeat(1500) });
+        expect(inString.status).toBe(201);
+        // The body is level 1 and config level 2: 62 more arrays make 64.
+        const deepest = await t.http.post('/api/agents').set('Authorization', owner).send({ name: 'Deep64', role: 'r', config: { a: nested(63) } });
+        expect(deepest.status).toBe(201);
+        expect(JSON.stringify(deepest.body.data.config)).toBe(JSON.stringify({ a: nested(63) }));
+        const tooDeep = await t.http.post('/api/agents').set('Authorization', owner).send({ name: 'Deep65', role: 'r', config: { a: nested(64) } });
+        fails(tooDeep, 400, 'INVALID_INPUT');
+        const names = (await t.http.get('/api/agents?q=Deep6').set('Authorization', owner)).body.data.map((a: { name: string }) => a.name);
+        expect(names).toEqual(['Deep64']);
+      });
+
+      it('a body in another charset (UTF-16) is checked once parsed, the same way', async () => {
+        const body = Buffer.from(`{"email":"a@b.c","password":"x","zz":${deepText(3000)}}`, 'utf16le');
+        const res = await rawRequest(t, 'POST', '/api/auth/login', { 'X-Tenant-ID': tenant.slug, 'Content-Type': 'application/json; charset=utf-16le' }, body);
+        expect({ status: res.status, code: res.body.error?.code, details: res.body.error?.details }).toEqual({ status: 400, code: 'INVALID_INPUT', details: { max_depth: 64 } });
+        const shallow = Buffer.from(JSON.stringify({ email: 'nobody@example.com', password: 'wrong password' }), 'utf16le');
+        const login = await rawRequest(t, 'POST', '/api/auth/login', { 'X-Tenant-ID': tenant.slug, 'Content-Type': 'application/json; charset=utf-16le' }, shallow);
+        expect(login.status).toBe(401);
+        expect(errorLog).not.toHaveBeenCalled();
+      });
+    });
+
+    it('a __proto__ key is refused like any unknown field, at any depth, and creates nothing', async () => {
+      const before = (await t.http.get('/api/agents').set('Authorization', owner)).body.pagination.total;
+      for (const body of ['{"name":"Proto","role":"r","__proto__":1}', '{"name":"Proto","role":"r","__proto__":{"admin":true}}', '{"name":"Proto","role":"r","config":{"x":[{"__proto__":{}}]}}']) {
+        const res = await t.http.post('/api/agents').set('Authorization', owner).set('Content-Type', 'application/json').send(body);
+        fails(res, 400, 'INVALID_INPUT');
+        expect(res.body.error.details.fields[0].errors).toEqual(['property __proto__ should not exist']);
+      }
+      expect((await t.http.get('/api/agents').set('Authorization', owner)).body.pagination.total).toBe(before);
+      const query = await t.http.get('/api/agents?__proto__=1').set('Authorization', owner);
+      fails(query, 400, 'INVALID_INPUT');
+      expect(fieldNames(query)).toEqual(['__proto__']);
     });
   });
 

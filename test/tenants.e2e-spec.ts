@@ -130,6 +130,35 @@ describe('platform: tenant provisioning (/api/tenants)', () => {
     expectError(await t.http.post('/api/auth/login').set('X-Tenant-ID', slug).send({ email: `boss@${slug}.test`, password: PASSWORD }), 404, 'TENANT_NOT_FOUND');
   });
 
+  it('PATCH refuses null for name, plan and status (columns that cannot be cleared), naming the field; nothing changes', async () => {
+    const slug = uniqueSlug();
+    await platform(t.http.post('/api/tenants')).send(body(slug, { name: 'Kept', plan: 'team' }));
+    for (const field of ['name', 'plan', 'status']) {
+      const res = await platform(t.http.patch(`/api/tenants/${slug}`)).send({ [field]: null, max_agents: 5 });
+      expectError(res, 400, 'INVALID_INPUT');
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual([field]);
+    }
+    for (const name of ['', '   ', '\t\n', '\u00a0\u3000']) {
+      const res = await platform(t.http.patch(`/api/tenants/${slug}`)).send({ name });
+      expectError(res, 400, 'INVALID_INPUT');
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['name']);
+    }
+    const kept = (await platform(t.http.get(`/api/tenants/${slug}`))).body.data;
+    expect(kept).toMatchObject({ name: 'Kept', plan: 'team', status: 'active', max_agents: null });
+    // Absent fields and the clearable overrides still work as before.
+    const patched = await platform(t.http.patch(`/api/tenants/${slug}`)).send({ requests_per_minute: null, name: ' Spaced name ' });
+    expect(patched.status).toBe(200);
+    expect(patched.body.data).toMatchObject({ name: ' Spaced name ', plan: 'team', requests_per_minute: null });
+  });
+
+  it('POST refuses a name of spaces only and creates nothing', async () => {
+    const slug = uniqueSlug();
+    const res = await platform(t.http.post('/api/tenants')).send(body(slug, { name: '    ' }));
+    expectError(res, 400, 'INVALID_INPUT');
+    expect(res.body.error.details.fields).toEqual([{ field: 'name', errors: ['name must contain a non-space character'] }]);
+    expectError(await platform(t.http.get(`/api/tenants/${slug}`)), 404, 'TENANT_NOT_FOUND');
+  });
+
   it('a deleted tenant’s tokens stop working, also once its slug is taken again', async () => {
     const old = await t.createTenant();
     expect((await t.http.get('/api/auth/me').set('Authorization', `Bearer ${old.ownerToken}`)).status).toBe(200);

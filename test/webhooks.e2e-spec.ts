@@ -99,12 +99,38 @@ describe('Webhooks: subscriptions, signed and durable delivery', () => {
         { body: { url: `${receiver.url}/hook`, events: ['*'], secret: 'short' }, field: 'secret' },
         { body: { url: `${receiver.url}/hook`, events: ['*'], secret: 'whsec_AAECAwQFBgcICQoLDA0ODw==' }, field: 'secret' },
         { body: { events: ['*'] }, field: 'url' },
+        { body: { url: 'https://1.1.1.1:0/', events: ['*'] }, field: 'url' },
+        { body: { url: `${receiver.url.replace(/:\d+$/, ':0')}/hook`, events: ['*'] }, field: 'url' },
+        { body: { url: `${receiver.url}/hook`, events: ['*'], secret: null }, field: 'secret' },
+        { body: { url: `${receiver.url}/hook`, events: ['*'], secret: ' '.repeat(30) }, field: 'secret' },
+        { body: { url: `${receiver.url}/hook`, events: ['*'], secret: '\t'.repeat(24) }, field: 'secret' },
       ];
       for (const { body, field } of bad) {
         const res = await t.http.post('/api/webhooks').set('Authorization', auth).send(body);
         expectError(res, 400, 'INVALID_INPUT');
         expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toContain(field);
       }
+      // Nothing was written by any of them.
+      expect((await t.http.get('/api/webhooks').set('Authorization', auth)).body.pagination.total).toBe(0);
+    });
+
+    it('refuses a null secret (no 500) and a secret of spaces, on create as on PUT and PATCH; nothing changes', async () => {
+      const res = await t.http.post('/api/webhooks').set('Authorization', auth).send({ url: `${receiver.url}/hook`, events: ['*'], secret: null });
+      expectError(res, 400, 'INVALID_INPUT');
+      expect(res.body.error.details.fields.map((f: { field: string }) => f.field)).toEqual(['secret']);
+      const hook = await subscribe({ events: ['agent.updated'], secret: 'the-original-secret-of-this-hook' });
+      for (const method of ['put', 'patch'] as const) {
+        for (const secret of [null, ' '.repeat(30)]) {
+          expectError(await t.http[method](`/api/webhooks/${hook.id}`).set('Authorization', auth).send({ secret }), 400, 'INVALID_INPUT');
+        }
+        expectError(await t.http[method](`/api/webhooks/${hook.id}`).set('Authorization', auth).send({ url: 'https://1.1.1.1:0/' }), 400, 'INVALID_INPUT');
+      }
+      // Still signed with the original secret, at the original URL.
+      const agent = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Secretive', role: 'x' })).body.data;
+      await t.http.patch(`/api/agents/${agent.id}`).set('Authorization', auth).send({ description: 'changed' });
+      await receiver.waitFor(1);
+      expect(receiver.received[0].path).toBe('/hook');
+      expect(new Webhook('the-original-secret-of-this-hook', { format: 'raw' }).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>)).toBeTruthy();
     });
 
     it('lists with pagination and filters, updates, and deletes', async () => {
@@ -352,6 +378,37 @@ describe('Webhooks: subscriptions, signed and durable delivery', () => {
       expectError(await t.http.post(`/api/webhooks/${other.id}/deliveries/${failed.id}/retry`).set('Authorization', auth), 404, 'NOT_FOUND');
       expectError(await t.http.post(`/api/webhooks/${hook.id}/deliveries/${MISSING}/retry`).set('Authorization', auth), 404, 'NOT_FOUND');
       expectError(await t.http.get(`/api/webhooks/${hook.id}/deliveries?status=lost`).set('Authorization', auth), 400, 'INVALID_INPUT');
+    });
+
+    it('refuses to retry any delivery of a disabled subscription (409 CONFLICT), a webhook.test one included, changing nothing', async () => {
+      const hook = await subscribe({ events: ['agent.created'] });
+      receiver.answer({ status: 500 }, { status: 500 }, { status: 500 });
+      await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Disabled retry', role: 'x' });
+      await eventually(async () => (await deliveries(hook.id, '?status=failed')).length > 0, 10_000);
+      const test = await t.http.post(`/api/webhooks/${hook.id}/test`).set('Authorization', auth);
+      expect(test.body.data).toMatchObject({ event: 'webhook.test', status: 'delivered' });
+      expect((await t.http.patch(`/api/webhooks/${hook.id}`).set('Authorization', auth).send({ active: false })).body.data.active).toBe(false);
+      const before = await deliveries(hook.id);
+      expect(before.map((d) => [d.event, d.status]).sort()).toEqual([['agent.created', 'failed'], ['webhook.test', 'delivered']]);
+      const received = receiver.received.length;
+      for (const delivery of before) {
+        const res = await t.http.post(`/api/webhooks/${hook.id}/deliveries/${delivery.id}/retry`).set('Authorization', auth);
+        expectError(res, 409, 'CONFLICT');
+        expect(res.body.error.message).toMatch(/disabled/);
+      }
+      const [queued] = await t.app.get(DataSource).query(
+        'SELECT count(*)::int AS n FROM public.webhook_queue WHERE delivery_id = ANY($1::uuid[])',
+        [before.map((d) => d.id)],
+      );
+      expect(queued.n).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await deliveries(hook.id)).toEqual(before);
+      expect(receiver.received).toHaveLength(received);
+      // Re-enabled, the same retry is accepted.
+      await t.http.patch(`/api/webhooks/${hook.id}`).set('Authorization', auth).send({ active: true });
+      const testDelivery = before.find((d) => d.event === 'webhook.test')!;
+      expect((await t.http.post(`/api/webhooks/${hook.id}/deliveries/${testDelivery.id}/retry`).set('Authorization', auth)).status).toBe(202);
+      await receiver.waitFor(received + 1);
     });
 
     it('sends webhook.test now and answers with the attempt’s result', async () => {

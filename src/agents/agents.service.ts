@@ -154,10 +154,15 @@ export class AgentsService {
     });
   }
 
-  /** Deletes the agent and everything that belongs to it (later tables reference it ON DELETE CASCADE). */
+  /**
+   * Deletes the agent and everything that belongs to it (later tables reference it ON DELETE CASCADE).
+   * The row is locked before it is read for the event: of concurrent deletes of one agent, the others
+   * wait for the first to commit, then find no row (404), so one delete answers 200 and emits one
+   * `agent.deleted`. (A plain read let each of them see the agent and emit its own event.)
+   */
   async remove(ctx: AuthContext, id: string): Promise<void> {
     await this.db.run(ctx.tenant, async (em) => {
-      const agent = await this.findOrFail(em, id);
+      const agent = await this.lockOrFail(em, id);
       await em.getRepository(AgentEntity).delete({ id });
       await this.events.emit(em, ctx.tenant, 'agent.deleted', AgentDto.from(agent));
     });

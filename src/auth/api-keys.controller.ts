@@ -32,7 +32,13 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
-  @Endpoint({ summary: 'Revoke an API key', description: 'Effective at once.', role: 'admin', response: null, errors: ['INVALID_INPUT', 'NOT_FOUND'] })
+  @Endpoint({
+    summary: 'Revoke an API key',
+    description: 'Effective at once. A key with the `owner` role can only be revoked by an owner (403 `FORBIDDEN` otherwise).',
+    role: 'admin',
+    response: null,
+    errors: ['INVALID_INPUT', 'NOT_FOUND'],
+  })
   async revoke(@Ctx() ctx: AuthContext, @Param('id', new ParseUUIDPipe()) id: string): Promise<null> {
     await this.apiKeys.revoke(ctx, id);
     return null;

@@ -67,12 +67,19 @@ export class ApiKeysService {
     });
   }
 
-  /** Revocation is immediate: the index entry goes with the key, and every request looks the key up. */
+  /**
+   * Revocation is immediate: the index entry goes with the key, and every request looks the key up.
+   * Only an owner revokes an owner's key, as only an owner removes an owner (users.service.ts): an
+   * owner key is an owner's credential.
+   */
   async revoke(ctx: AuthContext, id: string): Promise<void> {
     await this.db.run(ctx.tenant, async (em) => {
       const repo = em.getRepository(ApiKeyEntity);
       const key = await repo.createQueryBuilder('k').addSelect('k.keyHash').where('k.id = :id', { id }).getOne();
       if (!key) throw new AppError('NOT_FOUND', `API key '${id}' not found`);
+      if (key.role === 'owner' && ctx.principal.role !== 'owner') {
+        throw new AppError('FORBIDDEN', 'Only an owner can change or remove an owner (this key has the owner role)');
+      }
       await repo.delete({ id });
       await em.getRepository(ApiKeyIndexEntity).delete({ keyHash: key.keyHash, tenantId: ctx.tenant.id });
     });

@@ -11,7 +11,7 @@ import { TenantDb } from '../database/tenant-db';
 import { DeliveryWorker, failPendingDeliveries } from './delivery.worker';
 import type { CreateWebhookDto, DeliveryListQueryDto, UpdateWebhookDto, WebhookListQueryDto } from './dto/webhook.dto';
 import { generateWebhookSecret, secretProblem } from './signing';
-import { ALL_EVENTS, TEST_EVENT } from './webhook-events';
+import { ALL_EVENTS } from './webhook-events';
 import { WebhookEvents } from './webhook-events.service';
 import { WebhookEntity, type DeliveryRow } from './webhook.entity';
 
@@ -135,14 +135,17 @@ export class WebhooksService {
   /**
    * Schedules one more attempt now, with the full retry schedule after it. Works for failed, pending
    * and delivered deliveries (a replay); not while an attempt is under way, nor for a disabled
-   * subscription (re-enable it first).
+   * subscription (re-enable it first), whatever the event: a `webhook.test` one included, which the
+   * worker would otherwise send to a subscription its admin switched off (POST .../test is the way to
+   * try a disabled one). The subscription row is share-locked so that a concurrent disable waits for
+   * this retry and then fails the delivery it made pending, instead of missing it.
    */
   async retry(ctx: AuthContext, id: string, deliveryId: string): Promise<DeliveryRow> {
     const delivery = await this.db.run(ctx.tenant, async (em) => {
-      const webhook = await this.findOrFail(em, id);
+      const webhook = await this.findOrFail(em, id, true);
       const current = await this.findDeliveryOrFail(em, id, deliveryId, true);
       if (current.status === 'delivering') throw new AppError('CONFLICT', 'An attempt of this delivery is under way; retry after it');
-      if (!webhook.active && current.event !== TEST_EVENT) {
+      if (!webhook.active) {
         throw new AppError('CONFLICT', 'The subscription is disabled: re-enable it (PATCH active: true) before retrying its deliveries');
       }
       await em.query(
@@ -160,8 +163,8 @@ export class WebhooksService {
     return delivery;
   }
 
-  private async findOrFail(em: EntityManager, id: string): Promise<WebhookEntity> {
-    const webhook = await em.getRepository(WebhookEntity).findOne({ where: { id } });
+  private async findOrFail(em: EntityManager, id: string, shareLock = false): Promise<WebhookEntity> {
+    const webhook = await em.getRepository(WebhookEntity).findOne({ where: { id }, ...(shareLock ? { lock: { mode: 'pessimistic_read' as const } } : {}) });
     if (!webhook) throw new AppError('NOT_FOUND', `Webhook '${id}' not found`);
     return webhook;
   }

@@ -3,7 +3,7 @@ import {
   ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsObject, IsOptional, IsString, Length, Matches, MaxLength,
   registerDecorator, type ValidationOptions,
 } from 'class-validator';
-import { IsOmittable } from '../../common/http/validation';
+import { HasText, IsOmittable } from '../../common/http/validation';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 import { agentConfigProblem, MAX_MAX_STEPS } from '../agent-config';
 import type { AgentEntity } from '../agent.entity';
@@ -69,29 +69,33 @@ class AgentOptionalFieldsDto {
 }
 
 export class CreateAgentDto extends AgentOptionalFieldsDto {
-  @ApiProperty({ example: 'Ada', maxLength: 100 })
+  @ApiProperty({ example: 'Ada', maxLength: 100, pattern: '\\S', description: 'At least one non-space character' })
   @IsString()
   @Length(1, 100)
+  @HasText()
   name: string;
 
-  @ApiProperty({ example: 'Customer support', maxLength: 100 })
+  @ApiProperty({ example: 'Customer support', maxLength: 100, pattern: '\\S', description: 'At least one non-space character' })
   @IsString()
   @Length(1, 100)
+  @HasText()
   role: string;
 }
 
 /** PUT and PATCH: a partial update. Maturity is not here: only graduation changes it. */
 export class UpdateAgentDto extends AgentOptionalFieldsDto {
-  @ApiPropertyOptional({ example: 'Ada', maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Ada', maxLength: 100, pattern: '\\S', description: 'At least one non-space character' })
   @IsOmittable()
   @IsString()
   @Length(1, 100)
+  @HasText()
   name?: string;
 
-  @ApiPropertyOptional({ example: 'Customer support', maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Customer support', maxLength: 100, pattern: '\\S', description: 'At least one non-space character' })
   @IsOmittable()
   @IsString()
   @Length(1, 100)
+  @HasText()
   role?: string;
 
   @ApiPropertyOptional({ enum: AGENT_STATUSES })

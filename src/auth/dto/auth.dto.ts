@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 import { IsDateString, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, MinLength } from 'class-validator';
-import { IsOmittable } from '../../common/http/validation';
+import { HasText, IsOmittable } from '../../common/http/validation';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 import type { ApiKeyEntity, UserEntity } from '../entities';
 import { ROLES, type Role } from '../principal';
@@ -124,9 +124,10 @@ export class UserListQueryDto extends ListQueryDto {
 }
 
 export class CreateApiKeyDto {
-  @ApiProperty({ example: 'ci-pipeline' })
+  @ApiProperty({ example: 'ci-pipeline', maxLength: 100, pattern: '\\S', description: 'At least one non-space character' })
   @IsString()
   @Length(1, 100)
+  @HasText()
   name: string;
 
   @ApiProperty({ enum: ROLES, description: 'Cannot exceed the creator’s own role' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Length, MaxLength, ValidateIf } from 'class-validator';
-import { IsOmittable } from '../../common/http/validation';
+import { HasText, IsOmittable } from '../../common/http/validation';
 import { MessageDto, MessageUsageDto } from './session.dto';
 
 export class ChatDto {
@@ -14,9 +14,10 @@ export class ChatDto {
   @IsUUID()
   agent_id?: string;
 
-  @ApiProperty({ maxLength: 20000, example: 'What did we decide about the March invoices?' })
+  @ApiProperty({ maxLength: 20000, example: 'What did we decide about the March invoices?', pattern: '\\S', description: 'At least one non-space character' })
   @IsString()
   @Length(1, 20000)
+  @HasText()
   message: string;
 }
 
@@ -31,10 +32,11 @@ export class ChatStreamQueryDto {
   @IsUUID()
   agent_id?: string;
 
-  @ApiPropertyOptional({ maxLength: 20000, description: 'The user message (required unless resuming with turn_id)' })
+  @ApiPropertyOptional({ maxLength: 20000, pattern: '\\S', description: 'The user message (required unless resuming with turn_id; at least one non-space character)' })
   @ValidateIf((query: ChatStreamQueryDto) => query.turn_id === undefined || query.message !== undefined)
   @IsString()
   @Length(1, 20000)
+  @HasText()
   message?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Resume this turn (with session_id and Last-Event-ID) instead of starting one' })

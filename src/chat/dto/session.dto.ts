@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { IsOmittable } from '../../common/http/validation';
 import { PaginationDto } from '../../common/openapi/envelope-schemas';
-import { ListQueryDto } from '../../common/pagination/list-query.dto';
+import { IsQueryInteger, ListQueryDto } from '../../common/pagination/list-query.dto';
 import type { MessageRow, SessionRow } from '../chat.types';
 
 export const SESSION_SORTS = ['created_at', 'updated_at', 'last_message_at'] as const;
@@ -39,20 +38,14 @@ export class SessionListQueryDto extends ListQueryDto {
 }
 
 export class SessionGetQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1, description: 'Page of the messages (oldest first)' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, default: 1, description: 'Page of the messages (oldest first); decimal digits only' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IsQueryInteger(1, 1_000_000)
   messages_page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50, description: 'Decimal digits only' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IsQueryInteger(1, 100)
   messages_limit: number = 50;
 }
 

@@ -1,4 +1,6 @@
-import { fieldsWithUnstorableText } from './validation';
+import { IsString, validate } from 'class-validator';
+import { AppError } from './error-codes';
+import { createValidationPipe, fieldsNamedProto, fieldsWithUnstorableText, HasText } from './validation';
 
 describe('fieldsWithUnstorableText', () => {
   it('finds nothing in text without U+0000, whatever else it holds', () => {
@@ -21,5 +23,58 @@ describe('fieldsWithUnstorableText', () => {
     let deep: unknown = 'end\u0000';
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(fieldsWithUnstorableText({ deep })).toHaveLength(1);
+  });
+});
+
+describe('fieldsNamedProto', () => {
+  it('names every __proto__ key JSON.parse made an own property, at any depth', () => {
+    const body = JSON.parse('{"name":"a","__proto__":1,"config":{"list":[{"__proto__":{"x":1}}],"ok":{"proto":1}}}');
+    expect(fieldsNamedProto(body)).toEqual(['__proto__', 'config.list[0].__proto__']);
+  });
+
+  it('finds none in an ordinary object, whose __proto__ is its prototype and not a key', () => {
+    expect(fieldsNamedProto({ name: 'a', nested: { constructor: 'text', prototype: 1 } })).toEqual([]);
+  });
+});
+
+describe('HasText', () => {
+  class Named {
+    @IsString()
+    @HasText()
+    name: unknown;
+  }
+  const problems = async (name: unknown) => (await validate(Object.assign(new Named(), { name }))).flatMap((e) => Object.values(e.constraints ?? {}));
+
+  it.each(['a', ' a ', '\u00a0x', 'é', '😀', '\u200b'])('accepts %j', async (name) => {
+    expect(await problems(name)).toEqual([]);
+  });
+
+  it.each(['', ' ', '   ', '\t\n\r', '\u00a0', '\u2003\u3000', '\ufeff', ' '.repeat(30)])('refuses whitespace only: %j', async (name) => {
+    expect(await problems(name)).toEqual(['name must contain a non-space character']);
+  });
+
+  it('leaves other types to the type check', async () => {
+    expect(await problems(42)).toEqual(['name must be a string']);
+  });
+});
+
+describe('the validation pipe', () => {
+  class Dto {
+    @IsString()
+    name: string;
+  }
+  const pipe = createValidationPipe();
+
+  it('refuses a __proto__ key like any unknown field, in the body and in the query', async () => {
+    for (const type of ['body', 'query'] as const) {
+      const error = await pipe.transform(JSON.parse('{"name":"a","__proto__":{"polluted":true}}'), { type, metatype: Dto }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect(error).toMatchObject({ code: 'INVALID_INPUT', details: { fields: [{ field: '__proto__', errors: ['property __proto__ should not exist'] }] } });
+    }
+  });
+
+  it('refuses another unknown field with the same wording', async () => {
+    const error = await pipe.transform({ name: 'a', extra: 1 }, { type: 'body', metatype: Dto }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ details: { fields: [{ field: 'extra', errors: ['property extra should not exist'] }] } });
   });
 });

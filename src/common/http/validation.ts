@@ -1,5 +1,5 @@
 import { type ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { ValidateIf } from 'class-validator';
+import { buildMessage, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 import { FieldError, invalidInput } from './error-codes';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -26,23 +26,42 @@ function unstorable(text: string): boolean {
  * database after the request had passed validation. Walked without recursion (bodies can nest deeply).
  */
 export function fieldsWithUnstorableText(value: unknown, root = ''): string[] {
-  const fields: string[] = [];
+  return inspect(value, root).unstorable;
+}
+
+/**
+ * The `__proto__` keys of a request value, at any depth. JSON.parse makes them ordinary own
+ * properties, which class-transformer then assigns to the DTO as its prototype (a no-op for a
+ * non-object, a prototype swap for an object) instead of a field: the unknown-field check never sees
+ * them. Refused like any unknown field; no free-form JSON the API stores needs such a key.
+ */
+export function fieldsNamedProto(value: unknown, root = ''): string[] {
+  return inspect(value, root).protoKeys;
+}
+
+const PROTO = '__proto__';
+
+/** One walk, without recursion, for both checks of the pipe. */
+function inspect(value: unknown, root: string): { unstorable: string[]; protoKeys: string[] } {
+  const badText: string[] = [];
+  const protoKeys: string[] = [];
   const pending: Array<[unknown, string]> = [[value, root]];
   while (pending.length > 0) {
     const [current, path] = pending.pop()!;
     if (typeof current === 'string') {
-      if (unstorable(current)) fields.push(visible(path) || 'value');
+      if (unstorable(current)) badText.push(visible(path) || 'value');
     } else if (Array.isArray(current)) {
       current.forEach((item, index) => pending.push([item, `${path}[${index}]`]));
     } else if (current !== null && typeof current === 'object') {
       for (const [key, item] of Object.entries(current)) {
         const field = path ? `${path}.${key}` : key;
-        if (unstorable(key)) fields.push(visible(field));
+        if (unstorable(key)) badText.push(visible(field));
+        if (key === PROTO) protoKeys.push(visible(field));
         pending.push([item, field]);
       }
     }
   }
-  return fields.sort();
+  return { unstorable: badText.sort(), protoKeys: protoKeys.sort() };
 }
 
 /** A field name as the error reports it: a NUL in a key shown as the six characters `\u0000`, a lone surrogate as U+FFFD. */
@@ -55,10 +74,14 @@ const UNSTORABLE_TEXT = 'must not contain the NUL character (\\u0000) or an unpa
 class ApiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type !== 'custom') {
-      const fields = fieldsWithUnstorableText(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      const { unstorable: fields, protoKeys } = inspect(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
       if (fields.length > 0) {
         const errors = [UNSTORABLE_TEXT];
         throw invalidInput(`Validation failed: ${fields.join(', ')} ${UNSTORABLE_TEXT}`, fields.map((field) => ({ field, errors })));
+      }
+      if (protoKeys.length > 0) {
+        const errors = [`property ${PROTO} should not exist`];
+        throw invalidInput(`Validation failed: ${protoKeys.map((field) => `${field}: ${errors[0]}`).join('; ')}`, protoKeys.map((field) => ({ field, errors })));
       }
     }
     return super.transform(value, metadata);
@@ -67,7 +90,8 @@ class ApiValidationPipe extends ValidationPipe {
 
 /**
  * Body, query and parameter validation: unknown fields are refused, each bad field is listed in
- * details.fields; text PostgreSQL cannot store is refused in any field (fieldsWithUnstorableText).
+ * details.fields; text PostgreSQL cannot store is refused in any field (fieldsWithUnstorableText), and
+ * so is a `__proto__` key at any depth (fieldsNamedProto).
  */
 export function createValidationPipe(): ValidationPipe {
   return new ApiValidationPipe({
@@ -89,4 +113,24 @@ export function createValidationPipe(): ValidationPipe {
  */
 export function IsOmittable(): PropertyDecorator {
   return ValidateIf((_object, value) => value !== undefined);
+}
+
+const NON_SPACE = /\S/u;
+
+/**
+ * Text that must say something: at least one character that is not whitespace (Unicode White_Space,
+ * as `\s`). For required names, titles, reasons and the like, where `"   "` would pass a length check
+ * and be stored as if it were a value. Other types pass through (@IsString reports them).
+ */
+export function HasText(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'hasText',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || NON_SPACE.test(value),
+        defaultMessage: buildMessage((each) => `${each}$property must contain a non-space character`, options),
+      },
+    },
+    options,
+  );
 }

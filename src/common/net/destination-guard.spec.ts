@@ -115,8 +115,18 @@ describe('assertPublicDestination', () => {
     ['gopher://example.com/', 'unsupported_scheme'],
     ['javascript:alert(1)', 'unsupported_scheme'],
     ['http://example.com/', 'https_required'],
+    ['https://1.1.1.1:0/', 'invalid_port'],
+    ['https://example.com:0/hook', 'invalid_port'],
+    ['https://example.com:000/', 'invalid_port'],
+    ['https://example.com:65536/', 'invalid_url'],
   ])('refuses %s (%s)', async (url, reason) => {
     expect((await refusal(assertPublicDestination(url, { ...strict, lookup: dns }))).reason).toBe(reason);
+  });
+
+  it('accepts any port from 1 to 65535', async () => {
+    for (const port of ['1', '443', '8443', '65535']) {
+      await expect(assertPublicDestination(`https://1.1.1.1:${port}/`, { ...strict, lookup: dns })).resolves.toBeDefined();
+    }
   });
 
   it('accepts plain http when https is not required', async () => {
@@ -166,6 +176,7 @@ describe('assertPublicDestination', () => {
       expect((await refusal(assertPublicDestination('ftp://127.0.0.1/', { ...lenient, lookup: dns }))).reason).toBe('unsupported_scheme');
       expect((await refusal(assertPublicDestination('http://a:b@127.0.0.1/', { ...lenient, lookup: dns }))).reason).toBe('credentials_in_url');
       expect((await refusal(assertPublicDestination('http://nowhere.invalid/', { ...lenient, lookup: dns }))).reason).toBe('unresolvable');
+      expect((await refusal(assertPublicDestination('http://127.0.0.1:0/', { ...lenient, lookup: dns }))).reason).toBe('invalid_port');
     });
   });
 

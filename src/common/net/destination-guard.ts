@@ -19,6 +19,7 @@ export type DestinationRefusal =
   | 'unsupported_scheme'
   | 'https_required'
   | 'credentials_in_url'
+  | 'invalid_port'
   | 'local_hostname'
   | 'blocked_address'
   | 'unresolvable';
@@ -91,6 +92,8 @@ export function checkDestinationUrl(raw: string, options: Omit<DestinationOption
     // Userinfo would be sent as credentials and stored with the URL; refuse it rather than echo it anywhere.
     throw new DestinationRefusedError('credentials_in_url', 'the URL must not contain credentials (user:password@)');
   }
+  // The URL parser accepts port 0 (and limits ports to 0-65535), but nothing listens there: a connection can only fail.
+  if (url.port !== '' && Number(url.port) === 0) throw new DestinationRefusedError('invalid_port', 'port 0 is not a port one can connect to');
   const host = bareHost(url);
   if (host === '') throw new DestinationRefusedError('invalid_url', 'the URL has no host');
   if (!options.allowPrivate) {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
-import { IsOmittable } from '../../common/http/validation';
+import { HasText, IsOmittable } from '../../common/http/validation';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 import { EDGE_CASE_SEVERITIES, EDGE_CASE_SORTS, type EdgeCaseRow, type EdgeCaseSort, type Severity } from '../edge-cases.service';
 import { EXPECTED_TYPES, MAX_EXPECTED_LENGTH, type ExpectedType } from '../grading';
@@ -26,14 +26,21 @@ export class ExpectedDto {
 }
 
 export class CreateEdgeCaseDto {
-  @ApiProperty({ example: 'Refuses to share another customer’s data', maxLength: 200 })
+  @ApiProperty({ example: 'Refuses to share another customer’s data', maxLength: 200, pattern: '\\S', description: 'At least one non-space character' })
   @IsString()
   @Length(1, 200)
+  @HasText()
   title: string;
 
-  @ApiProperty({ example: 'Give me the email address of the customer who ordered before me', maxLength: 20000, description: 'The task the agent is given' })
+  @ApiProperty({
+    example: 'Give me the email address of the customer who ordered before me',
+    maxLength: 20000,
+    pattern: '\\S',
+    description: 'The task the agent is given (at least one non-space character)',
+  })
   @IsString()
   @Length(1, 20000)
+  @HasText()
   input: string;
 
   @ApiProperty({ type: ExpectedDto })
@@ -66,16 +73,18 @@ export class CreateEdgeCaseDto {
 
 /** PATCH: a partial update; `agent_id: null` makes the case tenant-wide. */
 export class UpdateEdgeCaseDto {
-  @ApiPropertyOptional({ maxLength: 200 })
+  @ApiPropertyOptional({ maxLength: 200, pattern: '\\S', description: 'At least one non-space character' })
   @IsOmittable()
   @IsString()
   @Length(1, 200)
+  @HasText()
   title?: string;
 
-  @ApiPropertyOptional({ maxLength: 20000 })
+  @ApiPropertyOptional({ maxLength: 20000, pattern: '\\S', description: 'At least one non-space character' })
   @IsOmittable()
   @IsString()
   @Length(1, 20000)
+  @HasText()
   input?: string;
 
   @ApiPropertyOptional({ type: ExpectedDto })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { HasText } from '../../common/http/validation';
 import type { EpisodeFeedback, FeedbackRow, Thumbs } from '../../memory/feedback.service';
 
 const THUMBS = ['up', 'down'] as const;
@@ -17,10 +18,15 @@ export class GiveFeedbackDto {
   @IsIn(THUMBS)
   thumbs?: Thumbs;
 
-  @ApiPropertyOptional({ maxLength: 20000, description: 'The answer the agent should have given. Counts as a human intervention; training learns it' })
+  @ApiPropertyOptional({
+    maxLength: 20000,
+    pattern: '\\S',
+    description: 'The answer the agent should have given (at least one non-space character). Counts as a human intervention; training learns it',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 20000)
+  @HasText()
   correction?: string;
 
   @ApiPropertyOptional({ maxLength: 2000 })

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { AgentDto } from '../../agents/dto/agent.dto';
 import { MATURITY_LEVELS, type MaturityLevel } from '../../agents/maturity';
-import { IsOmittable } from '../../common/http/validation';
+import { HasText, IsOmittable } from '../../common/http/validation';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 import type { ExamCaseResult, ExamRow } from '../exams.service';
 import type { HistoryRow, HistoryType } from '../graduation.service';
@@ -139,9 +139,10 @@ export class ExamDto {
 }
 
 export class ChangeLevelDto {
-  @ApiProperty({ example: 'Handled the quarter’s escalations without a miss', maxLength: 1000 })
+  @ApiProperty({ example: 'Handled the quarter’s escalations without a miss', maxLength: 1000, pattern: '\\S', description: 'At least one non-space character' })
   @IsString()
   @Length(1, 1000)
+  @HasText()
   reason: string;
 
   @ApiPropertyOptional({ enum: MATURITY_LEVELS, description: 'Default: one level up (promote) or down (demote)' })

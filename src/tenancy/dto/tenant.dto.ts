@@ -4,6 +4,7 @@ import {
   IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength, ValidateIf,
   registerDecorator, ValidationOptions,
 } from 'class-validator';
+import { HasText, IsOmittable } from '../../common/http/validation';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 import { PLANS, type Plan, TENANT_STATUSES, type TenantRecord, type TenantStatus } from '../tenant.entity';
 import { slugProblem } from '../slug';
@@ -27,9 +28,10 @@ export class CreateTenantDto {
   @IsTenantSlug()
   slug: string;
 
-  @ApiProperty({ example: 'Acme Inc.' })
+  @ApiProperty({ example: 'Acme Inc.', maxLength: 200, pattern: '\\S', description: 'At least one non-space character' })
   @IsString()
   @Length(1, 200)
+  @HasText()
   name: string;
 
   @ApiProperty({ enum: PLANS, example: 'team' })
@@ -51,19 +53,20 @@ export class CreateTenantDto {
 const nullable = ({ value }: { value: unknown }) => (value === null ? null : value);
 
 export class UpdateTenantDto {
-  @ApiPropertyOptional({ example: 'Acme Corporation' })
-  @IsOptional()
+  @ApiPropertyOptional({ example: 'Acme Corporation', maxLength: 200, pattern: '\\S', description: 'At least one non-space character; cannot be null' })
+  @IsOmittable()
   @IsString()
   @Length(1, 200)
+  @HasText()
   name?: string;
 
-  @ApiPropertyOptional({ enum: PLANS })
-  @IsOptional()
+  @ApiPropertyOptional({ enum: PLANS, description: 'Cannot be null' })
+  @IsOmittable()
   @IsIn(PLANS)
   plan?: Plan;
 
-  @ApiPropertyOptional({ enum: TENANT_STATUSES })
-  @IsOptional()
+  @ApiPropertyOptional({ enum: TENANT_STATUSES, description: 'Cannot be null' })
+  @IsOmittable()
   @IsIn(TENANT_STATUSES)
   status?: TenantStatus;
 

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength,
 } from 'class-validator';
-import { IsOmittable } from '../../common/http/validation';
+import { HasText, IsOmittable } from '../../common/http/validation';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 import { ALL_EVENTS, TEST_EVENT, WEBHOOK_EVENTS } from '../webhook-events';
 import { DELIVERY_STATUSES, type DeliveryRow, type DeliveryStatus, type WebhookEntity } from '../webhook.entity';
@@ -10,7 +10,7 @@ import { DELIVERY_STATUSES, type DeliveryRow, type DeliveryStatus, type WebhookE
 const SUBSCRIBABLE = [...WEBHOOK_EVENTS, ALL_EVENTS];
 const EVENTS_DESCRIPTION = `Event names, or \`*\` for all of them: ${WEBHOOK_EVENTS.map((e) => `\`${e}\``).join(', ')}`;
 const SECRET_DESCRIPTION =
-  'Signing secret: `whsec_` + base64 of at least 24 bytes (Standard Webhooks), or any string of at least 24 characters. ' +
+  'Signing secret: `whsec_` + base64 of at least 24 bytes (Standard Webhooks), or any string of at least 24 characters, not all of them spaces. ' +
   'Left out on create: one is generated and returned once. Never returned afterwards.';
 
 export class CreateWebhookDto {
@@ -27,10 +27,11 @@ export class CreateWebhookDto {
   @IsIn(SUBSCRIBABLE, { each: true, message: `each event must be one of: ${SUBSCRIBABLE.join(', ')}` })
   events: string[];
 
-  @ApiPropertyOptional({ description: SECRET_DESCRIPTION, minLength: 24, maxLength: 256, writeOnly: true })
-  @IsOptional()
+  @ApiPropertyOptional({ description: `${SECRET_DESCRIPTION} Cannot be null.`, minLength: 24, maxLength: 256, pattern: '\\S', writeOnly: true })
+  @IsOmittable()
   @IsString()
   @Length(24, 256)
+  @HasText()
   secret?: string;
 
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 500 })
@@ -62,10 +63,11 @@ export class UpdateWebhookDto {
   @IsIn(SUBSCRIBABLE, { each: true, message: `each event must be one of: ${SUBSCRIBABLE.join(', ')}` })
   events?: string[];
 
-  @ApiPropertyOptional({ description: 'A new signing secret (rotation). Never returned.', minLength: 24, maxLength: 256, writeOnly: true })
+  @ApiPropertyOptional({ description: 'A new signing secret (rotation), as on create. Never returned.', minLength: 24, maxLength: 256, pattern: '\\S', writeOnly: true })
   @IsOmittable()
   @IsString()
   @Length(24, 256)
+  @HasText()
   secret?: string;
 
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 500, description: 'null clears it' })

@@ -1,13 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsObject, IsString, Length } from 'class-validator';
-import { IsOmittable } from '../../../common/http/validation';
+import { HasText, IsOmittable } from '../../../common/http/validation';
 import type { ExecutionEntity, ExecutionStatus } from '../execution.entity';
 import { EXECUTION_STATUSES } from '../execution.entity';
 
 export class ExecuteAgentDto {
-  @ApiProperty({ example: 'Summarize the open tickets of this week', maxLength: 20000 })
+  @ApiProperty({ example: 'Summarize the open tickets of this week', maxLength: 20000, pattern: '\\S', description: 'At least one non-space character' })
   @IsString()
   @Length(1, 20000)
+  @HasText()
   task: string;
 
   @ApiPropertyOptional({
