@@ -421,6 +421,27 @@ describe('Webhooks: subscriptions, signed and durable delivery', () => {
       expect(new Webhook(hook.secret!).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>)).toBeTruthy();
     });
 
+    it('deleting a subscription while it is tested, and while events are written for it, fails none of them (no 500, no deadlock)', async () => {
+      for (let round = 0; round < 4; round++) {
+        const hook = await subscribe({ events: ['*'] });
+        const requests = [
+          t.http.post(`/api/webhooks/${hook.id}/test`).set('Authorization', auth),
+          t.http.post(`/api/webhooks/${hook.id}/test`).set('Authorization', auth),
+          t.http.delete(`/api/webhooks/${hook.id}`).set('Authorization', auth),
+          t.http.post(`/api/webhooks/${hook.id}/test`).set('Authorization', auth),
+          t.http.post('/api/agents').set('Authorization', auth).send({ name: `Racer ${round}`, role: 'r' }),
+          t.http.post('/api/agents').set('Authorization', auth).send({ name: `Racer ${round}b`, role: 'r' }),
+        ];
+        const [test1, test2, removed, test3, agent1, agent2] = await Promise.all(requests);
+        expect(removed.status).toBe(200);
+        for (const test of [test1, test2, test3]) expect([200, 404]).toContain(test.status);
+        // The events' writes wait for the delete or go first: either way the agents are created.
+        expect([agent1.status, agent2.status]).toEqual([201, 201]);
+        expectError(await t.http.get(`/api/webhooks/${hook.id}`).set('Authorization', auth), 404, 'NOT_FOUND');
+        for (const agent of [agent1, agent2]) await t.http.delete(`/api/agents/${agent.body.data.id}`).set('Authorization', auth).expect(200);
+      }
+    });
+
     it('writes the test delivery already claimed, so a polling worker never takes it from the request', async () => {
       const hook = await subscribe({ events: ['agent.deleted'] });
       // The queue row comes out of the same statement locked until after the request's own attempt.

@@ -28,6 +28,9 @@ export class WebhookEvents {
          SELECT w.id, $1, $2, $3, now() FROM webhooks w
           WHERE w.active AND (w.events @> ARRAY[$2]::text[] OR w.events @> ARRAY[$4]::text[])
           ORDER BY w.created_at, w.id
+          -- A subscription being deleted is waited for and then skipped, instead of failing the
+          -- foreign key (and with it the change this event reports).
+          FOR KEY SHARE OF w
          RETURNING id
        )
        INSERT INTO public.webhook_queue (delivery_id, tenant_id, next_attempt_at)

@@ -94,11 +94,20 @@ export class WebhooksService {
     });
   }
 
-  /** Deletes the subscription and its delivery history; nothing more is sent to it. */
+  /**
+   * Deletes the subscription and its delivery history; nothing more is sent to it. Locks in the order
+   * every writer of a subscription uses (the subscription, then its deliveries, then their queue rows):
+   * deleting the queue rows first deadlocked with a delivery attempt being recorded. The lock also makes
+   * a concurrent test wait and then find no subscription (404), and an event skip it.
+   */
   async remove(ctx: AuthContext, id: string): Promise<void> {
     await this.db.run(ctx.tenant, async (em) => {
-      await this.findOrFail(em, id);
-      await em.query(`DELETE FROM public.webhook_queue WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = $1)`, [id]);
+      await this.findOrFail(em, id, 'update');
+      await em.query(
+        `WITH gone AS (DELETE FROM webhook_deliveries WHERE webhook_id = $1 RETURNING id)
+         DELETE FROM public.webhook_queue WHERE delivery_id IN (SELECT id FROM gone)`,
+        [id],
+      );
       await em.getRepository(WebhookEntity).delete({ id });
     });
   }
@@ -106,7 +115,8 @@ export class WebhooksService {
   /** Writes a `webhook.test` delivery and makes its first attempt now; returns the delivery after it. */
   async test(ctx: AuthContext, id: string): Promise<DeliveryRow> {
     const claim = await this.db.run(ctx.tenant, async (em) => {
-      await this.findOrFail(em, id);
+      // Share-locked: a concurrent delete waits for the test delivery to be written (and deletes it too).
+      await this.findOrFail(em, id, 'share');
       return this.events.enqueueTest(em, ctx.tenant, id, this.worker.lockSeconds());
     });
     await this.worker.deliverClaimed(claim);
@@ -142,7 +152,7 @@ export class WebhooksService {
    */
   async retry(ctx: AuthContext, id: string, deliveryId: string): Promise<DeliveryRow> {
     const delivery = await this.db.run(ctx.tenant, async (em) => {
-      const webhook = await this.findOrFail(em, id, true);
+      const webhook = await this.findOrFail(em, id, 'share');
       const current = await this.findDeliveryOrFail(em, id, deliveryId, true);
       if (current.status === 'delivering') throw new AppError('CONFLICT', 'An attempt of this delivery is under way; retry after it');
       if (!webhook.active) {
@@ -163,8 +173,9 @@ export class WebhooksService {
     return delivery;
   }
 
-  private async findOrFail(em: EntityManager, id: string, shareLock = false): Promise<WebhookEntity> {
-    const webhook = await em.getRepository(WebhookEntity).findOne({ where: { id }, ...(shareLock ? { lock: { mode: 'pessimistic_read' as const } } : {}) });
+  private async findOrFail(em: EntityManager, id: string, lock?: 'share' | 'update'): Promise<WebhookEntity> {
+    const mode = lock === 'share' ? 'pessimistic_read' : lock === 'update' ? 'pessimistic_write' : undefined;
+    const webhook = await em.getRepository(WebhookEntity).findOne({ where: { id }, ...(mode ? { lock: { mode } } : {}) });
     if (!webhook) throw new AppError('NOT_FOUND', `Webhook '${id}' not found`);
     return webhook;
   }
