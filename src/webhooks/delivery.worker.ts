@@ -242,11 +242,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async record(schema: string, attempt: Attempt, decision: DeliveryDecision, statusCode: number | null): Promise<void> {
     const countsForSubscription = attempt.event !== TEST_EVENT;
     await this.db.run({ schema }, async (em) => {
-      // The subscription first, as every writer of a subscription and its deliveries locks them (a
-      // delete locked the subscription, then waited for this delivery while this waited for the
-      // subscription: a deadlock). Deleted meanwhile: its deliveries are gone, nothing to record.
-      const [subscription] = (await em.query('SELECT 1 FROM webhooks WHERE id = $1 FOR NO KEY UPDATE', [attempt.webhook_id])) as unknown[];
-      if (!subscription) return;
       if (decision.outcome === 'delivered') {
         await em.query(
           `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL,
@@ -276,7 +271,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       );
       await em.query(`DELETE FROM public.webhook_queue WHERE delivery_id = $1`, [attempt.id]);
       if (!countsForSubscription && !decision.disableSubscription) return;
-      const [after] = updatedRows<{ active: boolean }>(await em.query(
+      const [subscription] = updatedRows<{ active: boolean }>(await em.query(
         `UPDATE webhooks
             SET consecutive_failures = consecutive_failures + $2,
                 active = CASE WHEN $3::text IS NOT NULL OR consecutive_failures + $2 >= $4 THEN false ELSE active END,
@@ -291,7 +286,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         [attempt.webhook_id, countsForSubscription ? 1 : 0, decision.disableSubscription ?? null, MAX_CONSECUTIVE_FAILURES,
           `${MAX_CONSECUTIVE_FAILURES} consecutive deliveries failed`],
       ));
-      if (after && !after.active) await failPendingDeliveries(em, attempt.webhook_id);
+      if (subscription && !subscription.active) await failPendingDeliveries(em, attempt.webhook_id);
     });
   }
 }

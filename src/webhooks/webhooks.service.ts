@@ -95,20 +95,24 @@ export class WebhooksService {
   }
 
   /**
-   * Deletes the subscription and its delivery history; nothing more is sent to it. Locks in the order
-   * every writer of a subscription uses (the subscription, then its deliveries, then their queue rows):
-   * deleting the queue rows first deadlocked with a delivery attempt being recorded. The lock also makes
-   * a concurrent test wait and then find no subscription (404), and an event skip it.
+   * Deletes the subscription and its delivery history; nothing more is sent to it. The deliveries
+   * and their queue rows go first, the subscription last: the order in which a delivery attempt
+   * being recorded takes them (delivery, queue row, subscription), so the two cannot deadlock (the
+   * other order did). A test or an event written meanwhile share-locks the subscription: its delete
+   * waits for them and takes their deliveries along (ON DELETE CASCADE; a queue row left behind is
+   * dropped by the worker, which finds no delivery for it).
    */
   async remove(ctx: AuthContext, id: string): Promise<void> {
     await this.db.run(ctx.tenant, async (em) => {
-      await this.findOrFail(em, id, 'update');
+      await this.findOrFail(em, id);
       await em.query(
         `WITH gone AS (DELETE FROM webhook_deliveries WHERE webhook_id = $1 RETURNING id)
          DELETE FROM public.webhook_queue WHERE delivery_id IN (SELECT id FROM gone)`,
         [id],
       );
-      await em.getRepository(WebhookEntity).delete({ id });
+      const { affected } = await em.getRepository(WebhookEntity).delete({ id });
+      // Deleted by a concurrent request meanwhile: that one answered 200.
+      if (!affected) throw new AppError('NOT_FOUND', `Webhook '${id}' not found`);
     });
   }
 
@@ -173,9 +177,8 @@ export class WebhooksService {
     return delivery;
   }
 
-  private async findOrFail(em: EntityManager, id: string, lock?: 'share' | 'update'): Promise<WebhookEntity> {
-    const mode = lock === 'share' ? 'pessimistic_read' : lock === 'update' ? 'pessimistic_write' : undefined;
-    const webhook = await em.getRepository(WebhookEntity).findOne({ where: { id }, ...(mode ? { lock: { mode } } : {}) });
+  private async findOrFail(em: EntityManager, id: string, lock?: 'share'): Promise<WebhookEntity> {
+    const webhook = await em.getRepository(WebhookEntity).findOne({ where: { id }, ...(lock === 'share' ? { lock: { mode: 'pessimistic_read' as const } } : {}) });
     if (!webhook) throw new AppError('NOT_FOUND', `Webhook '${id}' not found`);
     return webhook;
   }
