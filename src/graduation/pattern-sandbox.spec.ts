@@ -19,6 +19,8 @@ describe('PatternSandbox', () => {
     });
 
     it(`refuses a pattern that compiles to more than ${MAX_PATTERN_PROGRAM} instructions`, async () => {
+      // A deadline no busy machine reaches, so that the size decides (a loaded CI machine took over 0.5 s).
+      sandbox = new PatternSandbox({ compileMs: 30_000 });
       // 994 characters, 142,002 instructions: ~0.25 s to compile, ~90 s to scan a 100,000-character answer.
       expect(await sandbox.check('.{1000}'.repeat(142))).toMatch(/too complex: it compiles to 142002 instructions \(at most 5000\)/);
       expect(await sandbox.check('.{1000}'.repeat(4))).toBeNull();
