@@ -105,7 +105,13 @@ describe('platform: tenant provisioning (/api/tenants)', () => {
     const slug = uniqueSlug();
     await platform(t.http.post('/api/tenants')).send(body(slug));
     expect((await platform(t.http.get(`/api/tenants/${slug}`))).body.data.slug).toBe(slug);
-    expectError(await platform(t.http.get('/api/tenants/no-such-tenant')), 404, 'TENANT_NOT_FOUND');
+    const unknown = await platform(t.http.get('/api/tenants/no-such-tenant'));
+    expectError(unknown, 404, 'TENANT_NOT_FOUND');
+    expect(unknown.body.error.message).toBe("Tenant 'no-such-tenant' not found");
+    // A path segment that cannot be a slug is not repeated back (a 5,000-character one was).
+    const long = await platform(t.http.get(`/api/tenants/${'x'.repeat(5000)}`));
+    expectError(long, 404, 'TENANT_NOT_FOUND');
+    expect(long.body.error.message).toBe('No tenant has this slug');
 
     const patched = await platform(t.http.patch(`/api/tenants/${slug}`)).send({ plan: 'team', max_agents: 7, requests_per_minute: 42, name: 'Renamed' });
     expect(patched.status).toBe(200);

@@ -6,7 +6,7 @@ import { Paginated } from '../common/http/envelope';
 import { likePattern, pageWindow, paginate } from '../common/pagination/paginate';
 import { Migrator } from '../database/migrator';
 import { RedisConnection } from '../database/redis';
-import { quoteSchema, schemaForSlug } from './slug';
+import { quoteSchema, schemaForSlug, SLUG_PATTERN } from './slug';
 import { TenantEntity, TenantRecord } from './tenant.entity';
 import { ProvisioningSteps } from './provisioning';
 import type { CreateTenantDto, TenantListQueryDto, UpdateTenantDto } from './dto/tenant.dto';
@@ -110,7 +110,7 @@ export class TenantsService implements OnModuleInit {
 
   async getBySlug(slug: string): Promise<TenantRecord> {
     const tenant = await this.findBySlug(slug);
-    if (!tenant) throw new AppError('TENANT_NOT_FOUND', `Tenant '${slug}' not found`);
+    if (!tenant) throw tenantNotFound(slug);
     return tenant;
   }
 
@@ -174,7 +174,7 @@ export class TenantsService implements OnModuleInit {
 
   async update(slug: string, dto: UpdateTenantDto): Promise<TenantRecord> {
     const entity = await this.repo.findOne({ where: { slug } });
-    if (!entity) throw new AppError('TENANT_NOT_FOUND', `Tenant '${slug}' not found`);
+    if (!entity) throw tenantNotFound(slug);
     if (dto.name !== undefined) entity.name = dto.name;
     if (dto.plan !== undefined) entity.plan = dto.plan;
     if (dto.status !== undefined) entity.status = dto.status;
@@ -194,4 +194,9 @@ export class TenantsService implements OnModuleInit {
     });
     await this.invalidate(slug);
   }
+}
+
+/** The slug is echoed only when it could be one: a path segment of any length is not repeated back. */
+function tenantNotFound(slug: string): AppError {
+  return new AppError('TENANT_NOT_FOUND', SLUG_PATTERN.test(slug) ? `Tenant '${slug}' not found` : 'No tenant has this slug');
 }
