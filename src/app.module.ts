@@ -12,6 +12,7 @@ import { AllExceptionsFilter } from './common/http/exception.filter';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
+import { SecretBox } from './common/secret-box';
 import { GraduationModule } from './graduation/graduation.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -25,7 +26,9 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 @Module({})
 class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: ConfigModule, global: true, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+    // One SecretBox for every secret sealed at rest (webhook secrets, idempotent responses), built from ENCRYPTION_KEY.
+    const secretBox = { provide: SecretBox, useValue: new SecretBox(config.encryptionKey) };
+    return { module: ConfigModule, global: true, providers: [{ provide: APP_CONFIG, useValue: config }, secretBox], exports: [APP_CONFIG, SecretBox] };
   }
 }
 

@@ -47,7 +47,6 @@ interface Attempt {
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
-  private readonly box: SecretBox;
   private timer?: NodeJS.Timeout;
   private batch?: Promise<void>;
   private stopped = true;
@@ -57,9 +56,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly dataSource: DataSource,
     private readonly db: TenantDb,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.box = new SecretBox(config.encryptionKey);
-  }
+    private readonly box: SecretBox,
+  ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.webhooks.workerEnabled) return;

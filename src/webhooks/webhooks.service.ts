@@ -20,16 +20,13 @@ const DELIVERY_COLUMNS = `id, webhook_id, event_id, event, status, attempts, sch
 
 @Injectable()
 export class WebhooksService {
-  private readonly box: SecretBox;
-
   constructor(
     private readonly db: TenantDb,
     private readonly events: WebhookEvents,
     private readonly worker: DeliveryWorker,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    this.box = new SecretBox(config.encryptionKey);
-  }
+    private readonly box: SecretBox,
+  ) {}
 
   /** The subscription, and the secret when it was generated here (the only time it is ever shown). */
   async create(ctx: AuthContext, dto: CreateWebhookDto): Promise<{ webhook: WebhookEntity; generatedSecret?: string }> {

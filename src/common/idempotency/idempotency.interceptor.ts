@@ -43,14 +43,13 @@ interface KeyScope {
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger('Idempotency');
-  private readonly box: SecretBox;
   private readonly hashKey: Buffer;
 
   constructor(
     private readonly db: TenantDb,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly box: SecretBox,
   ) {
-    this.box = new SecretBox(config.encryptionKey);
     // Its own key for the request hashes, derived from the same secret (a key serves one purpose).
     this.hashKey = Buffer.from(hkdfSync('sha256', config.encryptionKey, Buffer.alloc(0), 'atom idempotency request hash', 32));
   }
