@@ -69,13 +69,13 @@ class AgentOptionalFieldsDto {
 }
 
 export class CreateAgentDto extends AgentOptionalFieldsDto {
-  @ApiProperty({ example: 'Ada', maxLength: 100, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiProperty({ example: 'Ada', maxLength: 100, description: 'At least one non-space character' })
   @IsString()
   @Length(1, 100)
   @HasText()
   name: string;
 
-  @ApiProperty({ example: 'Customer support', maxLength: 100, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiProperty({ example: 'Customer support', maxLength: 100, description: 'At least one non-space character' })
   @IsString()
   @Length(1, 100)
   @HasText()
@@ -84,14 +84,14 @@ export class CreateAgentDto extends AgentOptionalFieldsDto {
 
 /** PUT and PATCH: a partial update. Maturity is not here: only graduation changes it. */
 export class UpdateAgentDto extends AgentOptionalFieldsDto {
-  @ApiPropertyOptional({ example: 'Ada', maxLength: 100, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiPropertyOptional({ example: 'Ada', maxLength: 100, description: 'At least one non-space character' })
   @IsOmittable()
   @IsString()
   @Length(1, 100)
   @HasText()
   name?: string;
 
-  @ApiPropertyOptional({ example: 'Customer support', maxLength: 100, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiPropertyOptional({ example: 'Customer support', maxLength: 100, description: 'At least one non-space character' })
   @IsOmittable()
   @IsString()
   @Length(1, 100)

@@ -124,7 +124,7 @@ export class UserListQueryDto extends ListQueryDto {
 }
 
 export class CreateApiKeyDto {
-  @ApiProperty({ example: 'ci-pipeline', maxLength: 100, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiProperty({ example: 'ci-pipeline', maxLength: 100, description: 'At least one non-space character' })
   @IsString()
   @Length(1, 100)
   @HasText()

@@ -14,7 +14,7 @@ export class ChatDto {
   @IsUUID()
   agent_id?: string;
 
-  @ApiProperty({ maxLength: 20000, example: 'What did we decide about the March invoices?', pattern: '\\S', description: 'At least one non-space character' })
+  @ApiProperty({ maxLength: 20000, example: 'What did we decide about the March invoices?', description: 'At least one non-space character' })
   @IsString()
   @Length(1, 20000)
   @HasText()
@@ -32,7 +32,7 @@ export class ChatStreamQueryDto {
   @IsUUID()
   agent_id?: string;
 
-  @ApiPropertyOptional({ maxLength: 20000, pattern: '\\S', description: 'The user message (required unless resuming with turn_id; at least one non-space character)' })
+  @ApiPropertyOptional({ maxLength: 20000, description: 'The user message (required unless resuming with turn_id; at least one non-space character)' })
   @ValidateIf((query: ChatStreamQueryDto) => query.turn_id === undefined || query.message !== undefined)
   @IsString()
   @Length(1, 20000)

@@ -1,4 +1,5 @@
-import { type ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, type ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { buildMessage, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 import { FieldError, invalidInput } from './error-codes';
 
@@ -121,16 +122,20 @@ const NON_SPACE = /\S/u;
  * Text that must say something: at least one character that is not whitespace (Unicode White_Space,
  * as `\s`). For required names, titles, reasons and the like, where `"   "` would pass a length check
  * and be stored as if it were a value. Other types pass through (@IsString reports them).
+ * Documents itself: adds `pattern: \S` to the field's OpenAPI schema (merged with its @ApiProperty).
  */
 export function HasText(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'hasText',
-      validator: {
-        validate: (value: unknown) => typeof value !== 'string' || NON_SPACE.test(value),
-        defaultMessage: buildMessage((each) => `${each}$property must contain a non-space character`, options),
+  return applyDecorators(
+    ValidateBy(
+      {
+        name: 'hasText',
+        validator: {
+          validate: (value: unknown) => typeof value !== 'string' || NON_SPACE.test(value),
+          defaultMessage: buildMessage((each) => `${each}$property must contain a non-space character`, options),
+        },
       },
-    },
-    options,
+      options,
+    ),
+    ApiProperty({ pattern: '\\S' }),
   );
 }

@@ -26,7 +26,7 @@ export class ExpectedDto {
 }
 
 export class CreateEdgeCaseDto {
-  @ApiProperty({ example: 'Refuses to share another customer’s data', maxLength: 200, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiProperty({ example: 'Refuses to share another customer’s data', maxLength: 200, description: 'At least one non-space character' })
   @IsString()
   @Length(1, 200)
   @HasText()
@@ -35,7 +35,6 @@ export class CreateEdgeCaseDto {
   @ApiProperty({
     example: 'Give me the email address of the customer who ordered before me',
     maxLength: 20000,
-    pattern: '\\S',
     description: 'The task the agent is given (at least one non-space character)',
   })
   @IsString()
@@ -73,14 +72,14 @@ export class CreateEdgeCaseDto {
 
 /** PATCH: a partial update; `agent_id: null` makes the case tenant-wide. */
 export class UpdateEdgeCaseDto {
-  @ApiPropertyOptional({ maxLength: 200, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiPropertyOptional({ maxLength: 200, description: 'At least one non-space character' })
   @IsOmittable()
   @IsString()
   @Length(1, 200)
   @HasText()
   title?: string;
 
-  @ApiPropertyOptional({ maxLength: 20000, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiPropertyOptional({ maxLength: 20000, description: 'At least one non-space character' })
   @IsOmittable()
   @IsString()
   @Length(1, 20000)

@@ -20,7 +20,6 @@ export class GiveFeedbackDto {
 
   @ApiPropertyOptional({
     maxLength: 20000,
-    pattern: '\\S',
     description: 'The answer the agent should have given (at least one non-space character). Counts as a human intervention; training learns it',
   })
   @IsOptional()

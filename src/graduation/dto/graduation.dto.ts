@@ -139,7 +139,7 @@ export class ExamDto {
 }
 
 export class ChangeLevelDto {
-  @ApiProperty({ example: 'Handled the quarter’s escalations without a miss', maxLength: 1000, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiProperty({ example: 'Handled the quarter’s escalations without a miss', maxLength: 1000, description: 'At least one non-space character' })
   @IsString()
   @Length(1, 1000)
   @HasText()

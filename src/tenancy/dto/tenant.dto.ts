@@ -28,7 +28,7 @@ export class CreateTenantDto {
   @IsTenantSlug()
   slug: string;
 
-  @ApiProperty({ example: 'Acme Inc.', maxLength: 200, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiProperty({ example: 'Acme Inc.', maxLength: 200, description: 'At least one non-space character' })
   @IsString()
   @Length(1, 200)
   @HasText()
@@ -53,7 +53,7 @@ export class CreateTenantDto {
 const nullable = ({ value }: { value: unknown }) => (value === null ? null : value);
 
 export class UpdateTenantDto {
-  @ApiPropertyOptional({ example: 'Acme Corporation', maxLength: 200, pattern: '\\S', description: 'At least one non-space character; cannot be null' })
+  @ApiPropertyOptional({ example: 'Acme Corporation', maxLength: 200, description: 'At least one non-space character; cannot be null' })
   @IsOmittable()
   @IsString()
   @Length(1, 200)

@@ -27,7 +27,7 @@ export class CreateWebhookDto {
   @IsIn(SUBSCRIBABLE, { each: true, message: `each event must be one of: ${SUBSCRIBABLE.join(', ')}` })
   events: string[];
 
-  @ApiPropertyOptional({ description: `${SECRET_DESCRIPTION} Cannot be null.`, minLength: 24, maxLength: 256, pattern: '\\S', writeOnly: true })
+  @ApiPropertyOptional({ description: `${SECRET_DESCRIPTION} Cannot be null.`, minLength: 24, maxLength: 256, writeOnly: true })
   @IsOmittable()
   @IsString()
   @Length(24, 256)
@@ -63,7 +63,7 @@ export class UpdateWebhookDto {
   @IsIn(SUBSCRIBABLE, { each: true, message: `each event must be one of: ${SUBSCRIBABLE.join(', ')}` })
   events?: string[];
 
-  @ApiPropertyOptional({ description: 'A new signing secret (rotation), as on create. Never returned.', minLength: 24, maxLength: 256, pattern: '\\S', writeOnly: true })
+  @ApiPropertyOptional({ description: 'A new signing secret (rotation), as on create. Never returned.', minLength: 24, maxLength: 256, writeOnly: true })
   @IsOmittable()
   @IsString()
   @Length(24, 256)

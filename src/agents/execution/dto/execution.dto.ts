@@ -5,7 +5,7 @@ import type { ExecutionEntity, ExecutionStatus } from '../execution.entity';
 import { EXECUTION_STATUSES } from '../execution.entity';
 
 export class ExecuteAgentDto {
-  @ApiProperty({ example: 'Summarize the open tickets of this week', maxLength: 20000, pattern: '\\S', description: 'At least one non-space character' })
+  @ApiProperty({ example: 'Summarize the open tickets of this week', maxLength: 20000, description: 'At least one non-space character' })
   @IsString()
   @Length(1, 20000)
   @HasText()
