@@ -328,7 +328,7 @@ async function main() {
           `added by Atom p50/p90/p99 ${r.addedMs.p50}/${r.addedMs.p90}/${r.addedMs.p99} ms ` +
           `(before the provider p50/p99 ${r.addedParts.beforeProviderMs.p50}/${r.addedParts.beforeProviderMs.p99}, after it ${r.addedParts.afterProviderMs.p50}/${r.addedParts.afterProviderMs.p99}; ` +
           `slowest 1% on average ${r.addedParts.slowestPercent.beforeProviderMeanMs} + ${r.addedParts.slowestPercent.afterProviderMeanMs}); ` +
-          `CPU: Atom ${r.cpu.serverPercentOfOneCore}% of one core, machine ${r.cpu.machinePercent}% of ${r.cpu.cores} cores`,
+          `CPU: Atom ${r.cpu.serverPercentOfOneCore}% of one core, machine ${r.cpu.machinePercent}% of ${r.cpu.cores} cores (steal ${r.cpu.stealPercent ?? '?'}%)`,
       );
     }
     console.log(`  memory: idle RSS ${report.memory.idleRssMb} MB; about ${memoryPerStreamKb} KB RSS per open stream (peak, garbage not yet collected included)`);

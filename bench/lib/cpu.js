@@ -21,13 +21,18 @@ function machineTicks() {
   try {
     const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
     const idle = values[3] + (values[4] ?? 0);
-    return { total: values.reduce((a, b) => a + b, 0), idle };
+    // steal: time the hypervisor gave this VM's cores to someone else (counted as busy above).
+    return { total: values.reduce((a, b) => a + b, 0), idle, steal: values[7] ?? 0 };
   } catch {
     return null;
   }
 }
 
-/** CPU used by the server process (100% = one core) and by the whole machine (100% = all cores) while `work` runs. */
+/**
+ * CPU used by the server process (100% = one core) and by the whole machine (100% = all cores) while
+ * `work` runs, and the share of the machine's time stolen by the hypervisor (a VM's neighbours: a
+ * slow run with steal is the host's doing, not the code's).
+ */
 async function measureCpu(pid, work) {
   const startedAt = process.hrtime.bigint();
   const before = { proc: processTicks(pid), machine: machineTicks() };
@@ -37,11 +42,13 @@ async function measureCpu(pid, work) {
   const serverPercent =
     before.proc === null || after.proc === null ? null : Math.round(((after.proc - before.proc) / TICKS_PER_SECOND / seconds) * 100);
   let machinePercent = null;
+  let stealPercent = null;
   if (before.machine && after.machine) {
     const total = after.machine.total - before.machine.total;
     machinePercent = total > 0 ? Math.round((1 - (after.machine.idle - before.machine.idle) / total) * 100) : null;
+    stealPercent = total > 0 ? Math.round(((after.machine.steal - before.machine.steal) / total) * 1000) / 10 : null;
   }
-  return { result, cpu: { serverPercentOfOneCore: serverPercent, machinePercent, cores: os.cpus().length } };
+  return { result, cpu: { serverPercentOfOneCore: serverPercent, machinePercent, stealPercent, cores: os.cpus().length } };
 }
 
 /** How busy the machine is (all cores, percent) over `ms` while this benchmark does nothing: other load skews results. */
