@@ -247,6 +247,27 @@ describe('Chat streams (SSE)', () => {
     expectError(await t.http.post('/api/chat/turns/not-a-uuid/cancel').set('Authorization', auth), 400, 'INVALID_INPUT');
   });
 
+  it('holds no database connection while streaming: more streams than the pool has connections stream at once', async () => {
+    const pool = (t.app.get(DataSource).driver as unknown as { master: { totalCount: number; idleCount: number; options: { max: number } } }).master;
+    const streams = pool.options.max + 2;
+    for (let i = 0; i < streams; i++) fake.reply({ content: words(60), chunkDelayMs: 40 });
+    const clients = Array.from({ length: streams }, (_, i) => open({ agent_id: agentId, message: `Stream number ${i}` }));
+    try {
+      await Promise.all(clients.map((client) => client.until((c) => c.deltas.length >= 2)));
+      // All of them are mid-answer now; if each held a connection, the last two would still be waiting for one.
+      const inUse: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        inUse.push(pool.totalCount - pool.idleCount);
+        await sleep(20);
+      }
+      expect(clients.every((client) => !client.ended)).toBe(true);
+      // Background work (the webhook worker's poll) may borrow one for a moment; a stream never does.
+      expect(Math.max(...inUse)).toBeLessThanOrEqual(2);
+    } finally {
+      for (const client of clients) client.close();
+    }
+  });
+
   it('deleting the session mid-stream interrupts the turn: the stream ends with error NOT_FOUND and nothing is left', async () => {
     fake.reply({ content: words(100), chunkDelayMs: 40 });
     const client = open({ agent_id: agentId, message: 'Delete me midway' });
