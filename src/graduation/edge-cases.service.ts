@@ -92,14 +92,14 @@ export class EdgeCasesService implements OnModuleInit {
   }
 
   /** An invalid or too costly regex is refused when written, not discovered during an exam. */
-  private async assertExpected(expected: Expected | undefined): Promise<void> {
+  private async assertExpected(ctx: AuthContext, expected: Expected | undefined): Promise<void> {
     if (expected?.type !== 'regex') return;
-    const error = await this.patterns.check(expected.value);
+    const error = await this.patterns.check(expected.value, ctx.tenant.schema);
     if (error) throw invalidInput(`expected.value: ${error}`, [{ field: 'expected.value', errors: [error] }]);
   }
 
   async create(ctx: AuthContext, input: Required<Pick<EdgeCaseInput, 'title' | 'input' | 'expected'>> & EdgeCaseInput): Promise<EdgeCaseRow> {
-    await this.assertExpected(input.expected);
+    await this.assertExpected(ctx, input.expected);
     return this.db.run(ctx.tenant, async (em) => {
       if (input.agent_id) await this.agents.findOrFail(em, input.agent_id);
       const [row] = (await em.query(
@@ -151,7 +151,7 @@ export class EdgeCasesService implements OnModuleInit {
   }
 
   async update(ctx: AuthContext, id: string, input: EdgeCaseInput): Promise<EdgeCaseRow> {
-    await this.assertExpected(input.expected);
+    await this.assertExpected(ctx, input.expected);
     return this.db.run(ctx.tenant, async (em) => {
       await this.findOrFail(em, id);
       if (input.agent_id) await this.agents.findOrFail(em, input.agent_id);

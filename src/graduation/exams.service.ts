@@ -193,7 +193,7 @@ export class ExamsService implements BeforeApplicationShutdown {
   /** One question: a real execution in exam mode, graded against the case's expectation. */
   private async ask(tenant: TenantRecord, agentId: string, edgeCase: EdgeCaseRow, actor: Actor): Promise<ExamCaseResult> {
     const execution = await this.executions.runForExam(tenant, agentId, edgeCase.input, actor.id);
-    const verdict = await grade({ type: edgeCase.expected_type, value: edgeCase.expected_value }, execution.output, this.patterns);
+    const verdict = await grade({ type: edgeCase.expected_type, value: edgeCase.expected_value }, execution.output, this.patterns.matcherFor(tenant.schema));
     const run = execution.status === 'success' ? '' : ` (the run ended ${execution.status}${execution.error ? `: ${execution.error}` : ''})`;
     return {
       edge_case_id: edgeCase.id,

@@ -2,8 +2,9 @@ import { grade } from './grading';
 import { PatternSandbox } from './pattern-sandbox';
 
 describe('grade', () => {
-  const patterns = new PatternSandbox();
-  afterAll(() => patterns.onModuleDestroy());
+  const sandbox = new PatternSandbox();
+  const patterns = sandbox.matcherFor('tenant_test');
+  afterAll(() => sandbox.onModuleDestroy());
 
   it('contains: case-insensitive substring', async () => {
     expect(await grade({ type: 'contains', value: 'Refund' }, 'You can get a REFUND within 30 days', patterns)).toMatchObject({ passed: true });

@@ -1,4 +1,4 @@
-import type { PatternSandbox } from './pattern-sandbox';
+import type { PatternMatcher } from './pattern-sandbox';
 
 export const EXPECTED_TYPES = ['contains', 'not_contains', 'regex', 'equals'] as const;
 export type ExpectedType = (typeof EXPECTED_TYPES)[number];
@@ -25,7 +25,7 @@ export interface Grade {
  * `(?i)refund`. Patterns are compiled and run by the PatternSandbox (off the main thread, with a
  * deadline), never here.
  */
-export type PatternMatcher = Pick<PatternSandbox, 'match'>;
+export type { PatternMatcher };
 
 function normalise(text: string): string {
   return text.normalize('NFC').toLowerCase();

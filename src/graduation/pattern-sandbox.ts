@@ -24,6 +24,11 @@ type WorkerReply = { size: number; matched?: boolean } | { tooLarge: number } | 
 export type PatternCheck = { ok: true } | { ok: false; problem: string };
 export type PatternMatch = { matched: boolean } | { failed: string };
 
+/** A PatternMatcher bound to one tenant's turn in the sandbox (what grading uses). */
+export interface PatternMatcher {
+  match(pattern: string, text: string): Promise<PatternMatch>;
+}
+
 interface Job {
   pattern: string;
   text?: string;
@@ -57,21 +62,26 @@ parentPort.postMessage('ready');
  * Edge-case regexes, compiled and matched off the main thread, one job at a time, each with a
  * deadline: a job that overruns has its worker terminated (the next job gets a new one), so no
  * pattern can hold up the requests of every tenant, whatever it costs to compile or to run.
+ * Jobs wait in one queue per owner (a tenant), served in turn (one job per waiting owner a round): a
+ * tenant that queues a hundred costly jobs (an exam, a loop of writes) delays another tenant's next
+ * job by one of its own at most, not by the hundred.
  */
 export class PatternSandbox implements OnModuleDestroy {
   private readonly limits: SandboxLimits;
   private worker?: Worker;
   private ready?: Promise<void>;
-  private readonly queue: Job[] = [];
+  /** Waiting jobs per owner; the Map's order is the order owners are served in (served: to the back). */
+  private readonly queues = new Map<string, Job[]>();
+  private lastOwner?: string;
   private running = false;
 
   constructor(limits?: Partial<SandboxLimits>) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
-  /** Null when the pattern may be stored, else why not (the field error of a 400). */
-  async check(pattern: string): Promise<string | null> {
-    const reply = await this.submit(pattern, undefined, this.limits.compileMs);
+  /** Null when the pattern may be stored, else why not (the field error of a 400). `owner`: whose turn it takes. */
+  async check(pattern: string, owner: string): Promise<string | null> {
+    const reply = await this.submit(owner, pattern, undefined, this.limits.compileMs);
     if ('invalid' in reply) return `invalid regular expression (RE2 syntax): ${reply.invalid}`;
     if ('tooLarge' in reply) return `the pattern is too complex: it compiles to ${reply.tooLarge} instructions (at most ${MAX_PATTERN_PROGRAM})`;
     if ('timedOut' in reply) return `the pattern is too complex: compiling it took more than ${this.limits.compileMs} ms`;
@@ -80,8 +90,8 @@ export class PatternSandbox implements OnModuleDestroy {
   }
 
   /** Whether the pattern matches somewhere in the text, or why it could not be decided. */
-  async match(pattern: string, text: string): Promise<PatternMatch> {
-    const reply = await this.submit(pattern, text, this.limits.matchMs);
+  async match(pattern: string, text: string, owner: string): Promise<PatternMatch> {
+    const reply = await this.submit(owner, pattern, text, this.limits.matchMs);
     if ('matched' in reply) return { matched: reply.matched === true };
     if ('invalid' in reply) return { failed: 'the expected pattern is not a valid regular expression' };
     if ('tooLarge' in reply) return { failed: 'the expected pattern is too complex to grade' };
@@ -90,22 +100,51 @@ export class PatternSandbox implements OnModuleDestroy {
     return { failed: 'the expected pattern could not be matched' };
   }
 
+  /** match() on `owner`'s turn. */
+  matcherFor(owner: string): PatternMatcher {
+    return { match: (pattern, text) => this.match(pattern, text, owner) };
+  }
+
   onModuleDestroy(): Promise<void> {
     const worker = this.worker;
     this.discardWorker();
     return worker ? worker.terminate().then(() => undefined) : Promise.resolve();
   }
 
-  private submit(pattern: string, text: string | undefined, deadlineMs: number) {
+  private submit(owner: string, pattern: string, text: string | undefined, deadlineMs: number) {
     return new Promise<WorkerReply | { timedOut: true } | { crashed: string }>((settle) => {
-      this.queue.push({ pattern, text, deadlineMs, settle });
+      const jobs = this.queues.get(owner);
+      if (jobs) jobs.push({ pattern, text, deadlineMs, settle });
+      else this.queues.set(owner, [{ pattern, text, deadlineMs, settle }]);
       void this.next();
     });
   }
 
+  /**
+   * The next job of the first owner in line other than the one served last (unless nobody else
+   * waits); that owner goes to the back of the line.
+   */
+  private take(): Job | undefined {
+    let owner: string | undefined;
+    for (const waiting of this.queues.keys()) {
+      owner ??= waiting;
+      if (waiting !== this.lastOwner) {
+        owner = waiting;
+        break;
+      }
+    }
+    if (owner === undefined) return undefined;
+    const jobs = this.queues.get(owner)!;
+    const job = jobs.shift();
+    this.queues.delete(owner);
+    if (jobs.length > 0) this.queues.set(owner, jobs);
+    this.lastOwner = owner;
+    return job;
+  }
+
   private async next(): Promise<void> {
     if (this.running) return;
-    const job = this.queue.shift();
+    const job = this.take();
     if (!job) return;
     this.running = true;
     try {
