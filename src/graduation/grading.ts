@@ -18,15 +18,6 @@ export interface Grade {
   reason: string;
 }
 
-/**
- * Regexes use RE2 syntax (RE2JS, a JavaScript port of RE2): matching takes time linear in the input,
- * whatever the pattern, so `(a+)+$` cannot make a grading run for ever. The price is RE2's syntax: no
- * backreferences and no lookaround; such a pattern is refused at creation as invalid. Flags go inline:
- * `(?i)refund`. Patterns are compiled and run by the PatternSandbox (off the main thread, with a
- * deadline), never here.
- */
-export type { PatternMatcher };
-
 function normalise(text: string): string {
   return text.normalize('NFC').toLowerCase();
 }
@@ -36,6 +27,9 @@ function normalise(text: string): string {
  * - `contains` / `not_contains`: the value is (not) found in the answer, ignoring case;
  * - `equals`: the answer is the value exactly, apart from surrounding whitespace (case counts);
  * - `regex`: the pattern matches somewhere in the answer (anchor it with ^…$ for a whole match).
+ *   RE2 syntax (RE2JS): matching time is linear in the input, so `(a+)+$` cannot run for ever; no
+ *   backreferences or lookaround (refused at creation as invalid); flags inline (`(?i)refund`). The
+ *   pattern is compiled and run by the PatternSandbox (off the main thread, with a deadline), never here.
  * No answer at all (the run failed or was cut short) never passes, whatever the type.
  */
 export async function grade(expected: Expected, output: string | null, patterns: PatternMatcher): Promise<Grade> {
