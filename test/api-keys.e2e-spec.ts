@@ -89,12 +89,16 @@ describe('API keys (/api/api-keys)', () => {
     expect((await t.http.get('/api/api-keys').set('Authorization', owner)).body.pagination.total).toBe(before);
   });
 
-  it('expires', async () => {
+  it('expires; a use after expiry is refused and leaves no last_used_at', async () => {
     const expiresAt = new Date(Date.now() + 1500).toISOString();
     const { key } = (await createKey({ name: 'short', role: 'member', expires_at: expiresAt })).body.data;
+    const unused = (await createKey({ name: 'short-unused', role: 'member', expires_at: expiresAt })).body.data;
     expect((await t.http.get('/api/auth/me').set('X-API-Key', key)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1700));
     expectError(await t.http.get('/api/auth/me').set('X-API-Key', key), 401, 'UNAUTHORIZED');
+    expectError(await t.http.get('/api/auth/me').set('X-API-Key', unused.key), 401, 'UNAUTHORIZED');
+    const keys = (await t.http.get('/api/api-keys?limit=100').set('Authorization', owner)).body.data as { id: string }[];
+    expect(keys.find((listed) => listed.id === unused.id)).toMatchObject({ name: 'short-unused', last_used_at: null });
   });
 
   it('validates input', async () => {

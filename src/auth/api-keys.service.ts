@@ -95,14 +95,15 @@ export class ApiKeysService {
     if (!tenant) return null;
     const key = await this.db.run(tenant, async (em) => {
       const row = await em.getRepository(ApiKeyEntity).findOne({ where: { id: entry.apiKeyId } });
-      if (!row) return null;
+      // An expired key is refused without a trace of use: last_used_at says when the key last got in.
+      if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return null;
       // last_used_at is kept to the minute: one write per key per minute, not one per request.
       if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
         await em.getRepository(ApiKeyEntity).update({ id: row.id }, { lastUsedAt: new Date() });
       }
       return row;
     });
-    if (!key || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
+    if (!key) return null;
     return { tenant, principal: { type: 'api_key', id: key.id, role: key.role } };
   }
 }
