@@ -81,6 +81,24 @@ describe('identity: login, refresh, logout, me (/api/auth)', () => {
     expectError(await t.http.post('/api/auth/refresh').set('X-Tenant-ID', tenant.slug).send({}), 400, 'INVALID_INPUT');
   });
 
+  it('a replay racing the rotation it detects still ends the whole session (and so does a logout racing a refresh)', async () => {
+    const refresh = (token: string) => t.http.post('/api/auth/refresh').set('X-Tenant-ID', tenant.slug).send({ refresh_token: token });
+    const logout = (token: string) => t.http.post('/api/auth/logout').set('X-Tenant-ID', tenant.slug).send({ refresh_token: token });
+    for (let round = 0; round < 8; round++) {
+      // A thief rotates with T2 while the victim replays the spent T1: whichever runs first, T3 must not live on.
+      const t1 = (await login(tenant.ownerEmail, PASSWORD)).body.data.refresh_token;
+      const t2 = (await refresh(t1)).body.data.refresh_token;
+      const [rotated, replayed] = await Promise.all([refresh(t2), refresh(t1)]);
+      expectError(replayed, 401, 'UNAUTHORIZED');
+      if (rotated.status === 200) expectError(await refresh(rotated.body.data.refresh_token), 401, 'UNAUTHORIZED');
+
+      const session = (await login(tenant.ownerEmail, PASSWORD)).body.data.refresh_token;
+      const [renewed, out] = await Promise.all([refresh(session), logout(session)]);
+      expect(out.status).toBe(200);
+      if (renewed.status === 200) expectError(await refresh(renewed.body.data.refresh_token), 401, 'UNAUTHORIZED');
+    }
+  });
+
   it('a refresh token only works in its own tenant', async () => {
     const other = await t.createTenant();
     expectError(
