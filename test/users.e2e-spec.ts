@@ -34,6 +34,26 @@ describe('users (/api/users)', () => {
     expectError(await t.http.delete(`/api/users/${id}`).set('Authorization', owner), 404, 'NOT_FOUND');
   });
 
+  it('a new password ends every login of the user (refresh tokens revoked), not other users\' logins', async () => {
+    const email = 'rotate@example.test';
+    const { id } = (await t.http.post('/api/users').set('Authorization', owner).send({ email, password: PASSWORD, role: 'member' })).body.data;
+    const login = (password: string) => t.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).send({ email, password });
+    const refresh = (token: string) => t.http.post('/api/auth/refresh').set('X-Tenant-ID', tenant.slug).send({ refresh_token: token });
+    const [laptop, phone] = [(await login(PASSWORD)).body.data, (await login(PASSWORD)).body.data];
+    const ownersLogin = (await t.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).send({ email: tenant.ownerEmail, password: PASSWORD })).body.data;
+    // An admin resets it (a member cannot use this route).
+    await t.http.patch(`/api/users/${id}`).set('Authorization', owner).send({ password: 'the new password 1' }).expect(200);
+    expectError(await refresh(laptop.refresh_token), 401, 'UNAUTHORIZED');
+    expectError(await refresh(phone.refresh_token), 401, 'UNAUTHORIZED');
+    expect((await refresh(ownersLogin.refresh_token)).status).toBe(200);
+    const fresh = (await login('the new password 1')).body.data;
+    expect((await refresh(fresh.refresh_token)).status).toBe(200);
+    // A change of name alone ends nothing.
+    await t.http.patch(`/api/users/${id}`).set('Authorization', owner).send({ name: 'Renamed' }).expect(200);
+    const again = (await login('the new password 1')).body.data;
+    expect((await refresh(again.refresh_token)).status).toBe(200);
+  });
+
   it('validates input', async () => {
     const res = await t.http.post('/api/users').set('Authorization', owner).send({ email: 'x', password: 'short', role: 'god' });
     expectError(res, 400, 'INVALID_INPUT');

@@ -10,6 +10,7 @@ import type { TenantRecord } from '../tenancy/tenant.entity';
 import { TokenPairDto, UserDto } from './dto/auth.dto';
 import { RefreshTokenEntity, UserEntity } from './entities';
 import { LoginThrottle } from './login-throttle';
+import { lockRefreshTokenSession } from './session-locks';
 import type { RequestContext } from './principal';
 
 /** Claims of an access token. `tid` is authoritative for the tenant; `ten` (slug) is informative. */
@@ -58,7 +59,7 @@ export class AuthService {
     const outcome = await this.db.run(tenant, async (em) => {
       const repo = em.getRepository(RefreshTokenEntity);
       const tokenHash = sha256(refreshToken);
-      if (!(await this.lockFamily(em, tokenHash))) return null;
+      if (!(await lockRefreshTokenSession(em, tokenHash))) return null;
       // Atomic claim: of two concurrent refreshes with one token, exactly one wins.
       // TypeORM answers an UPDATE ... RETURNING with [rows, affectedCount].
       const [claimed] = (await em.query(
@@ -89,23 +90,9 @@ export class AuthService {
   /** Ends the session: the whole family of the token is revoked. Unknown tokens are accepted silently. */
   async logout(ctx: RequestContext, refreshToken: string): Promise<void> {
     await this.db.run(ctx.tenant, async (em) => {
-      const familyId = await this.lockFamily(em, sha256(refreshToken));
-      if (familyId) await em.getRepository(RefreshTokenEntity).update({ familyId }, { revokedAt: new Date() });
+      const session = await lockRefreshTokenSession(em, sha256(refreshToken));
+      if (session) await em.getRepository(RefreshTokenEntity).update({ familyId: session.familyId }, { revokedAt: new Date() });
     });
-  }
-
-  /**
-   * Inside the caller's transaction: the family of the token with this hash (undefined when unknown),
-   * locked until the transaction ends. A refresh, a reuse detection and a logout of one session run one
-   * after another: without it, revoking a family missed the token a concurrent rotation had just
-   * inserted and not yet committed, and that session lived on after its reuse was detected.
-   */
-  private async lockFamily(em: EntityManager, tokenHash: string): Promise<string | undefined> {
-    const [row] = (await em.query(
-      `SELECT family_id AS "familyId", pg_advisory_xact_lock(hashtext('atom:refresh:' || family_id::text)) FROM refresh_tokens WHERE token_hash = $1`,
-      [tokenHash],
-    )) as { familyId: string }[];
-    return row?.familyId;
   }
 
   private async issue(em: EntityManager, tenant: TenantRecord, user: UserEntity, familyId: string): Promise<TokenPairDto> {

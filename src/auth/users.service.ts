@@ -8,6 +8,7 @@ import { TenantDb, type TenantScope } from '../database/tenant-db';
 import { ProvisioningSteps } from '../tenancy/provisioning';
 import type { CreateUserDto, UpdateUserDto, UserDto, UserListQueryDto } from './dto/auth.dto';
 import { UserEntity } from './entities';
+import { revokeUserSessions } from './session-locks';
 import { AuthContext, Role, roleAtLeast } from './principal';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -83,7 +84,11 @@ export class UsersService implements OnModuleInit {
       if (dto.email !== undefined) changes.email = dto.email.toLowerCase();
       if (dto.name !== undefined) changes.name = dto.name;
       if (dto.role !== undefined) changes.role = dto.role;
-      if (dto.password !== undefined) changes.passwordHash = await hashPassword(dto.password);
+      if (dto.password !== undefined) {
+        changes.passwordHash = await hashPassword(dto.password);
+        // A new password ends every login of the user: a reset must lock out whoever had the old one.
+        await revokeUserSessions(em, id);
+      }
       try {
         await em.getRepository(UserEntity).update({ id }, { ...changes, updatedAt: new Date() });
       } catch (error) {
