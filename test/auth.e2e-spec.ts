@@ -54,6 +54,18 @@ describe('identity: login, refresh, logout, me (/api/auth)', () => {
     expect((await login(victim.email, PASSWORD)).status).toBe(200);
   });
 
+  it('one account is one account for the lockout too: a spelling PostgreSQL lowercases alike (İ for i) neither logs in nor gets its own counter', async () => {
+    const email = `kim${Date.now()}@${tenant.slug}.test`;
+    await t.http.post('/api/users').set('Authorization', `Bearer ${tenant.ownerToken}`).send({ email, password: PASSWORD, role: 'member' }).expect(201);
+    for (let i = 0; i < 5; i += 1) expectError(await login(email, 'wrong password!!'), 401, 'UNAUTHORIZED');
+    expectError(await login(email, PASSWORD), 429, 'RATE_LIMIT_EXCEEDED');
+    // U+0130 lowercases to "i" in PostgreSQL but to "i" + U+0307 in JavaScript: it is another address.
+    const dotted = email.replace('kim', 'k\u0130m');
+    expectError(await login(dotted, PASSWORD), 401, 'UNAUTHORIZED');
+    // The same address in capitals shares the lock.
+    expectError(await login(email.toUpperCase(), PASSWORD), 429, 'RATE_LIMIT_EXCEEDED');
+  });
+
   it('a burst of parallel guesses gets the free attempts and one more, not all of them', async () => {
     const victim = await t.userToken(tenant, 'member');
     const statuses = (await Promise.all(Array.from({ length: 20 }, () => login(victim.email, 'wrong password!!')))).map((r) => r.status);

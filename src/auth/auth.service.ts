@@ -8,6 +8,7 @@ import { hashPassword, randomToken, sha256, verifyPassword } from '../common/cry
 import { TenantDb } from '../database/tenant-db';
 import type { TenantRecord } from '../tenancy/tenant.entity';
 import { TokenPairDto, UserDto } from './dto/auth.dto';
+import { canonicalEmail } from './email';
 import { RefreshTokenEntity, UserEntity } from './entities';
 import { LoginThrottle } from './login-throttle';
 import { lockRefreshTokenSession } from './session-locks';
@@ -42,7 +43,13 @@ export class AuthService {
     const tenant = ctx.tenant;
     const attempt = await this.loginThrottle.begin(tenant.id, email);
     const user = await this.db.run(tenant, (em) =>
-      em.getRepository(UserEntity).createQueryBuilder('u').addSelect('u.passwordHash').where('lower(u.email) = lower(:email)', { email }).getOne(),
+      em
+        .getRepository(UserEntity)
+        .createQueryBuilder('u')
+        .addSelect('u.passwordHash')
+        // Stored emails are canonical; lower() only so that the unique index on lower(email) serves it.
+        .where('lower(u.email) = :email', { email: canonicalEmail(email) })
+        .getOne(),
     );
     const valid = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !valid) {

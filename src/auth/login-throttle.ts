@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '../common/http/error-codes';
 import { COUNTER_STORE, type CounterStore } from '../rate-limit/counter-store';
+import { canonicalEmail } from './email';
 
 const FREE_FAILURES = 5;
 const FAILURE_MEMORY_MS = 15 * 60_000;
@@ -25,7 +26,7 @@ export class LoginThrottle {
   constructor(@Inject(COUNTER_STORE) private readonly counters: CounterStore) {}
 
   private keys(tenantId: string, email: string) {
-    const account = `${tenantId}:${email.toLowerCase()}`;
+    const account = `${tenantId}:${canonicalEmail(email)}`;
     return { attempts: `login:fail:${account}`, lock: `login:lock:${account}`, gate: `login:gate:${account}` };
   }
 

@@ -7,6 +7,7 @@ import { likePattern, pageWindow, paginate } from '../common/pagination/paginate
 import { TenantDb, type TenantScope } from '../database/tenant-db';
 import { ProvisioningSteps } from '../tenancy/provisioning';
 import type { CreateUserDto, UpdateUserDto, UserDto, UserListQueryDto } from './dto/auth.dto';
+import { canonicalEmail } from './email';
 import { UserEntity } from './entities';
 import { revokeUserSessions } from './session-locks';
 import { AuthContext, Role, roleAtLeast } from './principal';
@@ -81,7 +82,7 @@ export class UsersService implements OnModuleInit {
       this.assertMayManage(ctx, user);
       if (dto.role && user.role === 'owner' && dto.role !== 'owner') await this.assertNotLastOwner(em, user.id);
       const changes: Partial<UserEntity> = {};
-      if (dto.email !== undefined) changes.email = dto.email.toLowerCase();
+      if (dto.email !== undefined) changes.email = canonicalEmail(dto.email);
       if (dto.name !== undefined) changes.name = dto.name;
       if (dto.role !== undefined) changes.role = dto.role;
       if (dto.password !== undefined) {
@@ -112,7 +113,7 @@ export class UsersService implements OnModuleInit {
     const repo = em.getRepository(UserEntity);
     try {
       const passwordHash = await hashPassword(dto.password);
-      const saved = await repo.save(repo.create({ email: dto.email.toLowerCase(), name: dto.name ?? null, role: dto.role, passwordHash }));
+      const saved = await repo.save(repo.create({ email: canonicalEmail(dto.email), name: dto.name ?? null, role: dto.role, passwordHash }));
       return this.findOrFail(em, saved.id);
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'A user with this email already exists');
