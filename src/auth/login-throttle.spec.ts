@@ -99,6 +99,56 @@ describe('LoginThrottle', () => {
     await expect(throttle.begin(TENANT, 'ann@example.com')).resolves.toBe(5);
   });
 
+  /** One wrong guess if the throttle lets it through (0), else the seconds it says to wait. */
+  async function guess(): Promise<number> {
+    try {
+      await fail(1);
+      return 0;
+    } catch (error) {
+      if (error instanceof AppError) return Number(error.headers['Retry-After']);
+      throw error;
+    }
+  }
+
+  it('a guesser who waits out every lock gets about one guess per 15 minutes, not a fresh start every 15 minutes', async () => {
+    const start = Date.now();
+    let now = start;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      let guesses = 0;
+      let longestWaitS = 0;
+      while (now < start + 24 * 3600_000) {
+        const waitS = await guess();
+        if (waitS === 0) guesses++;
+        longestWaitS = Math.max(longestWaitS, waitS);
+        now += waitS * 1000;
+      }
+      // 5 free, then after 1 s, 2 s, … 512 s, then one per 15 min: 96 a day, plus the ramp.
+      expect(guesses).toBeLessThanOrEqual(5 + 10 + 96);
+      expect(longestWaitS).toBe(900);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('forgets failures an hour after the last attempt', async () => {
+    let now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      for (let failures = 0; failures < 7; ) {
+        const waitS = await guess();
+        if (waitS === 0) failures++;
+        now += waitS * 1000;
+      }
+      now += 59 * 60_000;
+      await expect(throttle.begin(TENANT, 'ann@example.com')).resolves.toBe(8);
+      now += 60 * 60_000 + 1;
+      await expect(throttle.begin(TENANT, 'ann@example.com')).resolves.toBe(1);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('lets the account in again once the lock has passed', async () => {
     const now = Date.now();
     const clock = jest.spyOn(Date, 'now').mockReturnValue(now);

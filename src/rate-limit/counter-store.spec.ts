@@ -70,6 +70,17 @@ function behavesAsCounterStore(fresh: () => CounterStore) {
       expect(await store.increment('n', 10_000)).toBe(3);
     });
 
+    it('with sliding, expires ttlMs after the last increment', async () => {
+      await store.increment('sliding', 600, { sliding: true });
+      await sleep(400);
+      expect(await store.increment('sliding', 600, { sliding: true })).toBe(2);
+      await sleep(400);
+      // 800 ms after the first: still counted, as the second renewed it.
+      expect(await store.increment('sliding', 600, { sliding: true })).toBe(3);
+      await sleep(750);
+      expect(await store.increment('sliding', 600, { sliding: true })).toBe(1);
+    });
+
     it('expires ttlMs after the first increment, not the last', async () => {
       await store.increment('fixed', 300);
       await sleep(150);

@@ -22,7 +22,11 @@ export interface ConsumeResult {
 export interface CounterStore {
   /** Counts the request in every window, or in none when any window is full (refused requests do not count). */
   consume(windows: CounterWindow[]): Promise<ConsumeResult>;
-  increment(key: string, ttlMs: number): Promise<number>;
+  /**
+   * Adds one and returns the count. The count is forgotten `ttlMs` after the first increment, or with
+   * `sliding`, after the last one (a count that lives as long as increments keep coming).
+   */
+  increment(key: string, ttlMs: number, options?: { sliding?: boolean }): Promise<number>;
   setFlag(key: string, ttlMs: number): Promise<void>;
   /** Milliseconds left on a flag, 0 when absent. */
   remaining(key: string): Promise<number>;
@@ -60,10 +64,11 @@ export class MemoryCounterStore implements CounterStore {
     return { allowed: true, counts, refusedBy: -1 };
   }
 
-  async increment(key: string, ttlMs: number): Promise<number> {
+  async increment(key: string, ttlMs: number, options?: { sliding?: boolean }): Promise<number> {
     const entry = this.live(key);
     const count = (entry?.count ?? 0) + 1;
-    this.entries.set(key, { count, expiresAt: entry?.expiresAt ?? Date.now() + ttlMs });
+    const expiresAt = entry && !options?.sliding ? entry.expiresAt : Date.now() + ttlMs;
+    this.entries.set(key, { count, expiresAt });
     return count;
   }
 
@@ -118,10 +123,10 @@ export class RedisCounterStore implements CounterStore {
     return { allowed: allowed === 1, counts: counts.map(Number), refusedBy: Number(refused) - 1 };
   }
 
-  async increment(key: string, ttlMs: number): Promise<number> {
-    const [[, count]] = (await this.redis.multi().incr(this.prefix + key).pexpire(this.prefix + key, ttlMs, 'NX').exec()) as [
-      [Error | null, number],
-    ];
+  async increment(key: string, ttlMs: number, options?: { sliding?: boolean }): Promise<number> {
+    const counting = this.redis.multi().incr(this.prefix + key);
+    const expiring = options?.sliding ? counting.pexpire(this.prefix + key, ttlMs) : counting.pexpire(this.prefix + key, ttlMs, 'NX');
+    const [[, count]] = (await expiring.exec()) as [[Error | null, number]];
     return count;
   }
 
