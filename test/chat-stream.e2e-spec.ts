@@ -247,6 +247,28 @@ describe('Chat streams (SSE)', () => {
     expectError(await t.http.post('/api/chat/turns/not-a-uuid/cancel').set('Authorization', auth), 400, 'INVALID_INPUT');
   });
 
+  it('ids are ids in any case: a busy session in capitals is still busy (409), and a live turn in capitals can be resumed and cancelled', async () => {
+    fake.reply({ content: words(100), chunkDelayMs: 40 });
+    const client = open({ agent_id: agentId.toUpperCase(), message: 'Case matters not' });
+    await client.until((c) => c.deltas.length >= 2);
+    const { session_id: sessionId, turn_id: turnId } = client.events[0].data;
+    expect([sessionId, turnId]).toEqual([sessionId.toLowerCase(), turnId.toLowerCase()]);
+
+    expectError(await t.http.post('/api/chat').set('Authorization', auth).send({ session_id: sessionId.toUpperCase(), message: 'me too' }), 409, 'CONFLICT');
+    const second = await t.http.get('/api/chat/stream').query({ session_id: sessionId.toUpperCase(), message: 'and me' }).set('Authorization', auth);
+    expectError(second, 409, 'CONFLICT');
+
+    const resumed = open({ session_id: sessionId.toUpperCase(), turn_id: turnId.toUpperCase() }, { Authorization: auth, 'Last-Event-ID': `${turnId.toUpperCase()}:1` });
+    await resumed.until((c) => c.deltas.length >= 1);
+    expect(resumed.events[0].id).toBe(`${turnId}:2`);
+
+    const cancelled = await t.http.post(`/api/chat/turns/${turnId.toUpperCase()}/cancel`).set('Authorization', auth);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.data).toMatchObject({ turn_id: turnId, message: { status: 'interrupted', interrupted_reason: 'cancelled' } });
+    await Promise.all([client.until((c) => c.ended), resumed.until((c) => c.ended)]);
+    expect((await t.http.get(`/api/sessions/${sessionId.toUpperCase()}`).set('Authorization', auth)).body.data.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
+  });
+
   it('holds no database connection while streaming: more streams than the pool has connections stream at once', async () => {
     const pool = (t.app.get(DataSource).driver as unknown as { master: { totalCount: number; idleCount: number; options: { max: number } } }).master;
     const streams = pool.options.max + 2;

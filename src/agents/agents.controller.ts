@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Ctx } from '../auth/context.decorator';
 import { Endpoint } from '../auth/endpoint.decorator';
@@ -7,8 +7,9 @@ import { Paginated } from '../common/http/envelope';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { AgentsService } from './agents.service';
 import { AgentDto, AgentListQueryDto, CreateAgentDto, UpdateAgentDto } from './dto/agent.dto';
+import { ParseIdPipe } from '../common/http/validation';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = new ParseIdPipe();
 
 @ApiTags('Agents')
 @Controller('agents')

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Paginated } from '../common/http/envelope';
 import { ApiKeysService } from './api-keys.service';
@@ -6,6 +6,7 @@ import { Ctx } from './context.decorator';
 import { Endpoint } from './endpoint.decorator';
 import { ApiKeyDto, ApiKeyListQueryDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/auth.dto';
 import type { AuthContext } from './principal';
+import { ParseIdPipe } from '../common/http/validation';
 
 @ApiTags('API keys')
 @Controller('api-keys')
@@ -39,7 +40,7 @@ export class ApiKeysController {
     response: null,
     errors: ['INVALID_INPUT', 'NOT_FOUND'],
   })
-  async revoke(@Ctx() ctx: AuthContext, @Param('id', new ParseUUIDPipe()) id: string): Promise<null> {
+  async revoke(@Ctx() ctx: AuthContext, @Param('id', new ParseIdPipe()) id: string): Promise<null> {
     await this.apiKeys.revoke(ctx, id);
     return null;
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Paginated } from '../common/http/envelope';
 import { Ctx } from './context.decorator';
@@ -6,8 +6,9 @@ import { Endpoint } from './endpoint.decorator';
 import { CreateUserDto, UpdateUserDto, UserDto, UserListQueryDto } from './dto/auth.dto';
 import type { AuthContext } from './principal';
 import { UsersService } from './users.service';
+import { ParseIdPipe } from '../common/http/validation';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = new ParseIdPipe();
 
 @ApiTags('Users')
 @Controller('users')

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Ctx } from '../auth/context.decorator';
@@ -9,6 +9,7 @@ import { ChatService } from './chat.service';
 import { ChatDto, ChatResponseDto, ChatStreamQueryDto } from './dto/chat.dto';
 import { SseStream } from './sse';
 import { TurnRegistry } from './turn-registry';
+import { ParseIdPipe } from '../common/http/validation';
 
 const STREAM_DESCRIPTION = [
   'Server-Sent Events (not the envelope). `event: session` `{session_id, turn_id}`, then `event: delta` `{content}` (the answer',
@@ -87,7 +88,7 @@ export class ChatController {
     response: ChatResponseDto,
     errors: ['INVALID_INPUT', 'NOT_FOUND', 'CONFLICT'],
   })
-  async cancel(@Ctx() ctx: AuthContext, @Param('turn_id', new ParseUUIDPipe({ version: undefined })) turnId: string): Promise<ChatResponseDto> {
+  async cancel(@Ctx() ctx: AuthContext, @Param('turn_id', new ParseIdPipe()) turnId: string): Promise<ChatResponseDto> {
     return this.chat.cancel(ctx, turnId);
   }
 }

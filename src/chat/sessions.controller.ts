@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Ctx } from '../auth/context.decorator';
 import { Endpoint } from '../auth/endpoint.decorator';
@@ -7,8 +7,9 @@ import { Paginated } from '../common/http/envelope';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { CreateSessionDto, MessageDto, SessionDetailDto, SessionDto, SessionGetQueryDto, SessionListQueryDto } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
+import { ParseIdPipe } from '../common/http/validation';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = new ParseIdPipe();
 const VISIBILITY = 'Members see the sessions they created; admins and owners see every session of the tenant. Any other id is 404.';
 
 @ApiTags('Chat')

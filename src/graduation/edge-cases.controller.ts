@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Ctx } from '../auth/context.decorator';
 import { Endpoint } from '../auth/endpoint.decorator';
@@ -7,8 +7,9 @@ import { Paginated } from '../common/http/envelope';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { CreateEdgeCaseDto, EdgeCaseDto, EdgeCaseListQueryDto, UpdateEdgeCaseDto } from './dto/edge-case.dto';
 import { EdgeCasesService } from './edge-cases.service';
+import { ParseIdPipe } from '../common/http/validation';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = new ParseIdPipe();
 
 /** Edge cases: the questions a graduation exam asks. */
 @ApiTags('Graduation')

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Ctx } from '../auth/context.decorator';
@@ -12,8 +12,9 @@ import { FeedbackService } from '../memory/feedback.service';
 import { EpisodeDto, EpisodeListQueryDto } from './dto/episode.dto';
 import { EpisodeFeedbackDto, FeedbackDto, GiveFeedbackDto } from './dto/feedback.dto';
 import { EpisodesService } from './episodes.service';
+import { ParseIdPipe } from '../common/http/validation';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = new ParseIdPipe();
 
 /** Episodic memory as graduation sees it: an agent's episodes and the feedback people give on them. */
 @ApiTags('Graduation')

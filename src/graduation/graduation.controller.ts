@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AgentDto } from '../agents/dto/agent.dto';
@@ -14,8 +14,9 @@ import {
 } from './dto/graduation.dto';
 import { ExamsService } from './exams.service';
 import { GraduationService } from './graduation.service';
+import { ParseIdPipe } from '../common/http/validation';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = new ParseIdPipe();
 
 /** Readiness, exams, promotion and demotion, and the history of an agent's level. */
 @ApiTags('Graduation')

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Ctx } from '../auth/context.decorator';
 import { Endpoint } from '../auth/endpoint.decorator';
@@ -9,8 +9,9 @@ import {
   CreatedWebhookDto, CreateWebhookDto, DeliveryDto, DeliveryListQueryDto, UpdateWebhookDto, WebhookDto, WebhookListQueryDto,
 } from './dto/webhook.dto';
 import { WebhooksService } from './webhooks.service';
+import { ParseIdPipe } from '../common/http/validation';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = new ParseIdPipe();
 const SIGNING =
   'Each delivery is a POST of `{id, event, data, timestamp, tenant}` signed as Standard Webhooks (`webhook-id`, ' +
   '`webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`) and with ' +

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Ctx } from '../../auth/context.decorator';
 import { Endpoint } from '../../auth/endpoint.decorator';
 import type { AuthContext } from '../../auth/principal';
@@ -10,8 +10,9 @@ import { paginate } from '../../common/pagination/paginate';
 import { TenantDb } from '../../database/tenant-db';
 import { ExecutionDto } from '../execution/dto/execution.dto';
 import { ExecutionService } from '../execution/execution.service';
+import { ParseIdPipe, IsId } from '../../common/http/validation';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = new ParseIdPipe();
 const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
 
 export class ApprovalListQueryDto extends ListQueryDto {
@@ -22,7 +23,7 @@ export class ApprovalListQueryDto extends ListQueryDto {
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   agent_id?: string;
 }
 

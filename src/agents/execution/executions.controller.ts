@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Ctx } from '../../auth/context.decorator';
@@ -8,8 +8,9 @@ import { overrideStatus } from '../../common/http/status-override';
 import { Idempotent } from '../../common/idempotency/idempotent.decorator';
 import { ExecuteAgentDto, ExecutionDto } from './dto/execution.dto';
 import { ExecutionService } from './execution.service';
+import { ParseIdPipe } from '../../common/http/validation';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = new ParseIdPipe();
 
 @ApiTags('Agents')
 @Controller('agents/:id')

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Ctx } from '../../auth/context.decorator';
 import { Endpoint } from '../../auth/endpoint.decorator';
@@ -6,8 +6,9 @@ import type { AuthContext } from '../../auth/principal';
 import { Idempotent } from '../../common/idempotency/idempotent.decorator';
 import { TrainAgentDto, TrainingRunDto, TrainingStatusDto } from './dto/training.dto';
 import { TrainingService } from './training.service';
+import { ParseIdPipe } from '../../common/http/validation';
 
-const uuid = new ParseUUIDPipe({ version: undefined });
+const uuid = new ParseIdPipe();
 
 @ApiTags('Agents')
 @Controller('agents/:id')

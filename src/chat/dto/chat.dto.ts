@@ -1,17 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, Length, MaxLength, ValidateIf } from 'class-validator';
-import { HasText, IsOmittable } from '../../common/http/validation';
+import { IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { HasText, IsId, IsOmittable } from '../../common/http/validation';
 import { MessageDto, MessageUsageDto } from './session.dto';
 
 export class ChatDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Continue this session' })
   @IsOmittable()
-  @IsUUID()
+  @IsId()
   session_id?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Without session_id: start a new session with this agent' })
   @IsOmittable()
-  @IsUUID()
+  @IsId()
   agent_id?: string;
 
   @ApiProperty({ maxLength: 20000, example: 'What did we decide about the March invoices?', description: 'At least one non-space character' })
@@ -24,12 +24,12 @@ export class ChatDto {
 export class ChatStreamQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Continue this session (or, with turn_id, resume a turn of it)' })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   session_id?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Without session_id: start a new session with this agent' })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   agent_id?: string;
 
   @ApiPropertyOptional({ maxLength: 20000, description: 'The user message (required unless resuming with turn_id; at least one non-space character)' })
@@ -41,7 +41,7 @@ export class ChatStreamQueryDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Resume this turn (with session_id and Last-Event-ID) instead of starting one' })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   turn_id?: string;
 
   @ApiPropertyOptional({ description: 'Same as the Last-Event-ID header, for clients that cannot set it (the header wins)', maxLength: 100 })

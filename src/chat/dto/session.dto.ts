@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { IsOmittable } from '../../common/http/validation';
+import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsId, IsOmittable } from '../../common/http/validation';
 import { PaginationDto } from '../../common/openapi/envelope-schemas';
 import { IsQueryInteger, ListQueryDto } from '../../common/pagination/list-query.dto';
 import type { MessageRow, SessionRow } from '../chat.types';
@@ -10,7 +10,7 @@ export type SessionSort = (typeof SESSION_SORTS)[number];
 
 export class CreateSessionDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsId()
   agent_id: string;
 
   @ApiPropertyOptional({ maxLength: 200, example: 'Invoices of March' })
@@ -33,7 +33,7 @@ export class SessionListQueryDto extends ListQueryDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Only the sessions with this agent' })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   agent_id?: string;
 }
 

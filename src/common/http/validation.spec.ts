@@ -1,6 +1,6 @@
 import { IsString, validate } from 'class-validator';
 import { AppError } from './error-codes';
-import { createValidationPipe, fieldsNamedProto, fieldsWithUnstorableText, HasText } from './validation';
+import { createValidationPipe, fieldsNamedProto, fieldsWithUnstorableText, HasText, IsId, ParseIdPipe } from './validation';
 
 describe('fieldsWithUnstorableText', () => {
   it('finds nothing in text without U+0000, whatever else it holds', () => {
@@ -76,5 +76,26 @@ describe('the validation pipe', () => {
   it('refuses another unknown field with the same wording', async () => {
     const error = await pipe.transform({ name: 'a', extra: 1 }, { type: 'body', metatype: Dto }).catch((e: unknown) => e);
     expect(error).toMatchObject({ details: { fields: [{ field: 'extra', errors: ['property extra should not exist'] }] } });
+  });
+});
+
+describe('ids', () => {
+  const ID = '6B2827AD-CAD6-455A-B9CB-B3C94149293D';
+
+  it('IsId: a UUID of any case comes out lowercased; anything else is INVALID_INPUT', async () => {
+    class Dto {
+      @IsId()
+      session_id: string;
+    }
+    const pipe = createValidationPipe();
+    expect(await pipe.transform({ session_id: ID }, { type: 'query', metatype: Dto })).toMatchObject({ session_id: ID.toLowerCase() });
+    const error = await pipe.transform({ session_id: 'not-a-uuid' }, { type: 'query', metatype: Dto }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', details: { fields: [{ field: 'session_id', errors: ['session_id must be a UUID'] }] } });
+  });
+
+  it('ParseIdPipe: a path id of any case comes out lowercased; anything else is refused', async () => {
+    const pipe = new ParseIdPipe();
+    expect(await pipe.transform(ID, { type: 'param', data: 'id' })).toBe(ID.toLowerCase());
+    await expect(pipe.transform('6b2827ad', { type: 'param', data: 'id' })).rejects.toThrow(/uuid is expected/);
   });
 });

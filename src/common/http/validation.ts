@@ -1,6 +1,7 @@
-import { applyDecorators, type ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, type ArgumentMetadata, ParseUUIDPipe, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { buildMessage, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { buildMessage, IsUUID, ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 import { FieldError, invalidInput } from './error-codes';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -138,4 +139,33 @@ export function HasText(options?: ValidationOptions): PropertyDecorator {
     ),
     ApiProperty({ pattern: '\\S' }),
   );
+}
+
+/**
+ * Ids arrive in any case (a UUID is case-insensitive, and so is PostgreSQL's uuid type) but are kept
+ * and compared in lower case everywhere else: in-memory registries (a chat session's running turn)
+ * and echoed responses. Without it, an id typed in capitals was another key in memory: a second turn
+ * ran in a busy session, and a live turn could not be cancelled or resumed.
+ */
+function lowerCaseId(value: unknown): unknown {
+  return typeof value === 'string' ? value.toLowerCase() : value;
+}
+
+/** A UUID body or query field (any version), lowercased. */
+export function IsId(options?: ValidationOptions): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }) => lowerCaseId(value)),
+    IsUUID(undefined, options),
+  );
+}
+
+/** A UUID path parameter (any version), lowercased: 400 `INVALID_INPUT` for anything else. */
+export class ParseIdPipe extends ParseUUIDPipe {
+  constructor() {
+    super({ version: undefined });
+  }
+
+  override async transform(value: string, metadata: ArgumentMetadata): Promise<string> {
+    return lowerCaseId(await super.transform(value, metadata)) as string;
+  }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
-import { HasText, IsOmittable } from '../../common/http/validation';
+import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { HasText, IsId, IsOmittable } from '../../common/http/validation';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 import { EDGE_CASE_SEVERITIES, EDGE_CASE_SORTS, type EdgeCaseRow, type EdgeCaseSort, type Severity } from '../edge-cases.service';
 import { EXPECTED_TYPES, MAX_EXPECTED_LENGTH, type ExpectedType } from '../grading';
@@ -61,7 +61,7 @@ export class CreateEdgeCaseDto {
 
   @ApiPropertyOptional({ type: 'string', format: 'uuid', nullable: true, description: 'The agent it belongs to; absent or null: tenant-wide (every agent’s exam)' })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   agent_id?: string | null;
 
   @ApiPropertyOptional({ default: true, description: 'Only active cases are asked in exams' })
@@ -106,7 +106,7 @@ export class UpdateEdgeCaseDto {
 
   @ApiPropertyOptional({ type: 'string', format: 'uuid', nullable: true, description: 'null: tenant-wide' })
   @ValidateIf((_object, value) => value !== undefined && value !== null)
-  @IsUUID()
+  @IsId()
   agent_id?: string | null;
 
   @ApiPropertyOptional()
@@ -123,7 +123,7 @@ export class EdgeCaseListQueryDto extends ListQueryDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'That agent’s own cases (an exam also asks the tenant-wide ones)' })
   @IsOptional()
-  @IsUUID()
+  @IsId()
   agent_id?: string;
 
   @ApiPropertyOptional({ enum: ['agent', 'tenant'], description: '`tenant`: only tenant-wide cases; `agent`: only agents’ own' })
