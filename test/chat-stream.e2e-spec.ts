@@ -331,6 +331,18 @@ describe('Chat streams (SSE)', () => {
     expect(episode.output).toBe('Broken \ufffd text');
   });
 
+  it('a NUL character in a streamed answer reaches the client and the store as U+FFFD; the answer is kept, not failed', async () => {
+    fake.reply({ content: 'a\u0000b and more text' });
+    const client = open({ agent_id: agentId, message: 'Send me a NUL' });
+    await client.until((c) => c.ended);
+    const done = client.events[client.events.length - 1];
+    expect(done.type).toBe('done');
+    expect(client.deltas.join('')).toBe('a\ufffdb and more text');
+    expect(done.data.message).toMatchObject({ status: 'complete', content: 'a\ufffdb and more text' });
+    const [episode] = await sql(`SELECT output, outcome FROM ${schemaOf(tenant.slug)}.episodes WHERE id = $1`, [done.data.episode_id]);
+    expect(episode).toEqual({ output: 'a\ufffdb and more text', outcome: 'success' });
+  });
+
   it("puts the agent's learned examples and the episodes recalled for the message (its own, by shared terms) in the prompt", async () => {
     const learner = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Learner', role: 'Billing clerk' }).expect(201)).body.data.id;
     const bystander = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Bystander', role: 'Other' }).expect(201)).body.data.id;

@@ -174,15 +174,15 @@ describe('Agent execution through an OpenAI-compatible provider', () => {
     expect(res.body.data.steps.map((s: { type: string }) => s.type)).toEqual(['model', 'tool', 'model']);
   });
 
-  it('a model answer and tool arguments holding unpaired surrogates are stored as U+FFFD, the run succeeds', async () => {
+  it('a model answer and tool arguments holding unpaired surrogates or NUL are stored as U+FFFD, the run succeeds', async () => {
     const { id } = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Odd', role: 'r', tools: ['summarize'] })).body.data;
     fake.reply({ toolCalls: [{ name: 'summarize', arguments: { text: 'Lone \udc00 here. Second.', max_sentences: 1 } }] });
-    fake.reply({ content: 'Done \ud800 now' });
+    fake.reply({ content: 'Done \ud800 now\u0000' });
     const res = await t.http.post(`/api/agents/${id}/execute`).set('Authorization', auth).send({ task: 'Summarize it' });
     expect(res.status).toBe(200);
-    expect(res.body.data).toMatchObject({ status: 'success', output: 'Done \ufffd now' });
+    expect(res.body.data).toMatchObject({ status: 'success', output: 'Done \ufffd now\ufffd' });
     expect(res.body.data.steps[0].tool_calls[0].arguments.text).toBe('Lone \ufffd here. Second.');
-    expect(res.body.data.steps[2].content).toBe('Done \ufffd now');
+    expect(res.body.data.steps[2].content).toBe('Done \ufffd now\ufffd');
   });
 
   it('a provider failure ends the execution as failed, with the reason and no secret', async () => {

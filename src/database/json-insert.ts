@@ -12,10 +12,20 @@ export function insertFromJsonSql(table: string, columns: readonly string[], par
 }
 
 /**
- * A value as a jsonb parameter: its JSON with every string made well-formed. A lone surrogate (model
- * output can hold one) is written by JSON.stringify as an escape that jsonb refuses, which would fail
- * the whole statement; it becomes U+FFFD, as the driver does for a text parameter.
+ * Text as PostgreSQL can store it: a lone surrogate (model output can hold one) and the NUL character
+ * become U+FFFD. text and jsonb both refuse NUL, and jsonb refuses a lone surrogate's escape; either
+ * would fail the whole statement, and with it the answer it stores.
  */
+export function storableText(text: string): string {
+  return withoutNul(text.toWellFormed());
+}
+
+/** NUL as U+FFFD (for streamed model text, whose lone surrogates the writes replace: a pair may span two deltas). */
+export function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\ufffd') : text;
+}
+
+/** A value as a jsonb parameter: its JSON with every string made storable (storableText). */
 export function jsonbParam(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? item.toWellFormed() : item));
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? storableText(item) : item));
 }

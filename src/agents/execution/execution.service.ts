@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthContext } from '../../auth/principal';
 import { AppError } from '../../common/http/error-codes';
-import { insertFromJsonSql, jsonbParam } from '../../database/json-insert';
+import { insertFromJsonSql, jsonbParam, withoutNul } from '../../database/json-insert';
 import { TenantDb } from '../../database/tenant-db';
 import { MemoryService } from '../../memory/memory.service';
 import type { TenantRecord } from '../../tenancy/tenant.entity';
@@ -491,8 +491,9 @@ export class ExecutionService {
         for await (const event of this.llm.stream({ model: agent.model ?? undefined, messages: state.messages, tools, signal })) {
           if (event.type === 'done') response = wellFormed(event.response);
           else if (event.content) {
-            const piece = callChars === 0 && pieces.length > 0 ? `\n\n${event.content}` : event.content;
-            callChars += event.content.length;
+            const content = withoutNul(event.content);
+            const piece = callChars === 0 && pieces.length > 0 ? `\n\n${content}` : content;
+            callChars += content.length;
             pieces.push(piece);
             options.onDelta(piece);
           }
@@ -571,9 +572,9 @@ export function decisionsJson(agent: Pick<AgentEntity, 'id' | 'maturityLevel'>, 
 }
 
 /**
- * A model's answer with every string well-formed. A broken provider can send a lone surrogate; kept,
- * it would make every jsonb write of the run (steps, saved state, episode) fail. It becomes U+FFFD, as
- * the text columns get it from the driver. (Streamed deltas are left alone: a pair may span two.)
+ * A model's answer with every string storable (storableText). A broken provider can send a lone
+ * surrogate or a NUL; kept, it would make every write of the run (steps, saved state, the answer,
+ * the episode) fail. Each becomes U+FFFD.
  */
 function wellFormed(response: LlmResponse): LlmResponse {
   return JSON.parse(jsonbParam(response)) as LlmResponse;
