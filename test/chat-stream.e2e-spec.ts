@@ -269,6 +269,15 @@ describe('Chat streams (SSE)', () => {
     expect((await t.http.get(`/api/sessions/${sessionId.toUpperCase()}`).set('Authorization', auth)).body.data.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
   });
 
+  it('HEAD does not start a turn: 404, nothing stored, the model not called', async () => {
+    const count = async () => Number((await sql(`SELECT count(*)::int AS n FROM ${schemaOf(tenant.slug)}.chat_sessions`))[0].n);
+    const before = await count();
+    const res = await t.http.head('/api/chat/stream').query({ agent_id: agentId, message: 'Just checking' }).set('Authorization', auth);
+    expect(res.status).toBe(404);
+    expect(await count()).toBe(before);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('holds no database connection while streaming: more streams than the pool has connections stream at once', async () => {
     const pool = (t.app.get(DataSource).driver as unknown as { master: { totalCount: number; idleCount: number; options: { max: number } } }).master;
     const streams = pool.options.max + 2;

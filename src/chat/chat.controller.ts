@@ -4,12 +4,13 @@ import type { Request, Response } from 'express';
 import { Ctx } from '../auth/context.decorator';
 import { Endpoint } from '../auth/endpoint.decorator';
 import type { AuthContext } from '../auth/principal';
+import { AppError } from '../common/http/error-codes';
+import { ParseIdPipe } from '../common/http/validation';
 import { Idempotent } from '../common/idempotency/idempotent.decorator';
 import { ChatService } from './chat.service';
 import { ChatDto, ChatResponseDto, ChatStreamQueryDto } from './dto/chat.dto';
 import { SseStream } from './sse';
 import { TurnRegistry } from './turn-registry';
-import { ParseIdPipe } from '../common/http/validation';
 
 const STREAM_DESCRIPTION = [
   'Server-Sent Events (not the envelope). `event: session` `{session_id, turn_id}`, then `event: delta` `{content}` (the answer',
@@ -63,6 +64,8 @@ export class ChatController {
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id (`<turn_id>:<n>`)' })
   async stream(@Ctx() ctx: AuthContext, @Query() query: ChatStreamQueryDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    // Express answers HEAD with the GET handler, and this GET starts a model turn: not for a HEAD.
+    if (req.method === 'HEAD') throw new AppError('NOT_FOUND', 'Cannot HEAD /api/chat/stream: it starts a chat turn; use GET');
     const plan = await this.chat.openStream(ctx, query, req.header('last-event-id') ?? query.last_event_id);
     if (plan.kind === 'nothing') {
       res.status(204).end();
