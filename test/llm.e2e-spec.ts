@@ -213,6 +213,28 @@ describe('OpenAI provider against a fake Chat Completions server', () => {
     expect(error.message).not.toContain(KEY);
   });
 
+  it('a stream cut off (the body ends with neither finish_reason nor [DONE]) is a retryable LlmError, not a short answer', async () => {
+    fake.reply({ content: 'alpha beta gamma delta', cutAfterChunks: 3 });
+    const seen: LlmStreamEvent[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const event of llm.stream({ messages: [{ role: 'user', content: 'x' }] })) seen.push(event);
+      })(),
+    );
+    expect(seen.map((event) => event.type)).toEqual(['delta', 'delta']);
+    expect(error).toMatchObject({ retryable: true, message: 'openai: the stream ended before the answer was complete' });
+  });
+
+  it('a stream with a finish_reason but no [DONE], or [DONE] but no finish_reason, is complete', async () => {
+    fake.reply({ content: 'alpha beta', omitDone: true });
+    fake.reply({ content: 'gamma delta', omitFinishReason: true });
+    for (const content of ['alpha beta', 'gamma delta']) {
+      const events: LlmStreamEvent[] = [];
+      for await (const event of llm.stream({ messages: [{ role: 'user', content: 'x' }] })) events.push(event);
+      expect(events[events.length - 1]).toMatchObject({ type: 'done', response: { content } });
+    }
+  });
+
   it('stops a stream mid-answer when the caller aborts, as a non-retryable LlmError', async () => {
     fake.reply({ content: 'one two three four five', chunkDelayMs: 100 });
     const controller = new AbortController();

@@ -39,6 +39,12 @@ export interface FakeReply {
   chunkDelayMs?: number;
   /** Streaming only: after the first content chunk, send `{error: {message}}` and end (a provider failing mid-answer). */
   midStreamError?: string;
+  /** Streaming only: end the body cleanly after this many chunks, without finish_reason or [DONE] (a cut-off stream). */
+  cutAfterChunks?: number;
+  /** Streaming only: leave out the final `data: [DONE]` (finish_reason is still sent). */
+  omitDone?: boolean;
+  /** Streaming only: send no finish_reason (null in every chunk), as some OpenAI-compatible servers do; [DONE] still ends it. */
+  omitFinishReason?: boolean;
 }
 
 export interface FakeFailure {
@@ -227,7 +233,7 @@ export class FakeOpenAI {
         chunks.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: piece } }] }, finish_reason: null }] });
       }
     });
-    chunks.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason }] });
+    chunks.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: reply.omitFinishReason ? null : choice.finish_reason }] });
     if (body.stream_options?.include_usage) chunks.push({ ...base, choices: [], usage: completion.usage });
 
     for (const [index, chunk] of chunks.entries()) {
@@ -238,8 +244,12 @@ export class FakeOpenAI {
         res.end(`data: ${JSON.stringify({ error: { message: reply.midStreamError, type: 'server_error' } })}\n\n`);
         return;
       }
+      if (reply.cutAfterChunks !== undefined && index + 1 >= reply.cutAfterChunks) {
+        res.end();
+        return;
+      }
     }
-    res.end('data: [DONE]\n\n');
+    res.end(reply.omitDone ? undefined : 'data: [DONE]\n\n');
   }
 
   private sleep(ms: number): Promise<void> {

@@ -138,6 +138,7 @@ export function fromAnthropicMessage(message: Message, requestedModel: string): 
 export class AnthropicStreamAccumulator {
   private model = '';
   private stopReason: StopReason | null = null;
+  private stopped = false;
   private usage: LlmUsage = { promptTokens: 0, completionTokens: 0 };
   private readonly blocks = new Map<number, { kind: 'text'; texts: string[] } | { kind: 'tool'; id: string; name: string; json: string }>();
 
@@ -146,6 +147,9 @@ export class AnthropicStreamAccumulator {
   /** Adds an event; returns the text it carried ('' when none). */
   add(event: RawMessageStreamEvent): string {
     switch (event.type) {
+      case 'message_stop':
+        this.stopped = true;
+        return '';
       case 'message_start':
         this.model = event.message.model || this.model;
         this.usage = { promptTokens: promptTokens(event.message.usage), completionTokens: event.message.usage?.output_tokens ?? 0 };
@@ -187,6 +191,11 @@ export class AnthropicStreamAccumulator {
       default:
         return '';
     }
+  }
+
+  /** Whether the stream said the answer ended (message_stop, or message_delta's stop_reason). */
+  get finished(): boolean {
+    return this.stopped || this.stopReason !== null;
   }
 
   result(): LlmResponse {

@@ -157,6 +157,23 @@ describe('AnthropicProvider', () => {
     expect((error as LlmError).message).toBe('anthropic: Overloaded for [redacted]');
   });
 
+  it('a stream cut off before message_stop and without a stop_reason is a retryable LlmError, not a short answer', async () => {
+    answers.push({
+      status: 200,
+      sse: [
+        ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+        ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Half an' } }],
+      ],
+    });
+    const events: LlmStreamEvent[] = [];
+    const error = await (async () => {
+      for await (const event of provider().stream({ messages: [{ role: 'user', content: 'go' }] })) events.push(event);
+    })().catch((e: unknown) => e);
+    expect(events).toEqual([{ type: 'delta', content: 'Half an' }]);
+    expect(error).toBeInstanceOf(LlmError);
+    expect(error).toMatchObject({ retryable: true, message: 'anthropic: the stream ended before the answer was complete' });
+  });
+
   it('maps an error status on a stream like on a plain call', async () => {
     answers.push({ status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
     const error = await (async () => {

@@ -1,7 +1,7 @@
 import type { MessageCreateParamsBase, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { AnthropicStreamAccumulator, fromAnthropicMessage, toAnthropicPrompt, toAnthropicTools } from './anthropic.mapping';
 import { EVENT_STREAM_ERRORS, EventStreamClient } from './event-stream-request';
-import type { LlmProvider, LlmRequest, LlmResponse, LlmStreamEvent } from './llm.types';
+import { LlmError, type LlmProvider, type LlmRequest, type LlmResponse, type LlmStreamEvent } from './llm.types';
 import { CallDeadline, toLlmError, type VendorProviderOptions } from './provider-call';
 
 const ANTHROPIC_API = 'https://api.anthropic.com';
@@ -64,6 +64,8 @@ export class AnthropicProvider implements LlmProvider {
         if (text) yield { type: 'delta', content: text };
       }
       deadline.throwIfAborted('anthropic');
+      // A complete answer ends with message_stop (after a stop_reason); a body that ends without either was cut off.
+      if (!accumulator.finished) throw new LlmError('anthropic: the stream ended before the answer was complete', true);
       yield { type: 'done', response: accumulator.result() };
     } catch (error) {
       throw toLlmError('anthropic', error, EVENT_STREAM_ERRORS, deadline, this.options.apiKey);

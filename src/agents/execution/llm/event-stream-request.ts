@@ -42,6 +42,8 @@ export interface EventStreamRequest {
   headers: OutgoingHttpHeaders;
   body: string;
   signal: AbortSignal;
+  /** Called when the stream ends with `[DONE]` (OpenAI's end marker), not merely with the body's end. */
+  onDone?: () => void;
 }
 
 /** One keep-alive connection pool per provider, like the SDK's client. */
@@ -59,7 +61,7 @@ export class EventStreamClient {
     if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) {
       throw new EventStreamStatusError(res.statusCode ?? 0, await errorBody(res));
     }
-    return eventData(res);
+    return eventData(res, request.onDone);
   }
 
   private send({ url, headers, body, signal }: EventStreamRequest): Promise<IncomingMessage> {
@@ -97,7 +99,7 @@ export class EventStreamClient {
  * cost a new connection to the provider. After `[DONE]` the rest of the body is drained instead, and
  * the socket goes back to the pool; a reader that stops for any other reason destroys the body.
  */
-export async function* eventData(body: Readable): AsyncGenerator<string> {
+export async function* eventData(body: Readable, onDone?: () => void): AsyncGenerator<string> {
   const pieces = new PieceReader(body);
   let drain = false;
   try {
@@ -125,6 +127,7 @@ export async function* eventData(body: Readable): AsyncGenerator<string> {
         event = '';
         if (payload === '[DONE]') {
           drain = true;
+          onDone?.();
           return;
         }
         if (name === 'error') throw new EventStreamErrorEvent(messageOf(parseOrText(payload)) ?? payload);

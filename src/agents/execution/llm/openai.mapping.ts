@@ -147,6 +147,11 @@ export class OpenAiStreamAccumulator {
     return text;
   }
 
+  /** Whether a chunk said why the answer ended (finish_reason). */
+  get finished(): boolean {
+    return Boolean(this.finish);
+  }
+
   result(): LlmResponse {
     const toolCalls = [...this.calls.entries()]
       .sort(([a], [b]) => a - b)

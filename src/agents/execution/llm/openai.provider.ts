@@ -1,5 +1,5 @@
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
-import type { LlmProvider, LlmRequest, LlmResponse, LlmStreamEvent } from './llm.types';
+import { LlmError, type LlmProvider, type LlmRequest, type LlmResponse, type LlmStreamEvent } from './llm.types';
 import { EVENT_STREAM_ERRORS, EventStreamClient } from './event-stream-request';
 import { fromOpenAiCompletion, OpenAiStreamAccumulator, parseOpenAiChunk, toOpenAiMessages, toOpenAiTools } from './openai.mapping';
 import { CallDeadline, toLlmError, type VendorProviderOptions } from './provider-call';
@@ -46,12 +46,14 @@ export class OpenAiProvider implements LlmProvider {
     const model = request.model || this.defaultModel;
     const deadline = new CallDeadline(this.options.timeoutMs, request.signal);
     const accumulator = new OpenAiStreamAccumulator(model);
+    let sawDone = false;
     try {
       const events = await this.streams.post({
         url: this.completionsUrl,
         headers: this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {},
         body: JSON.stringify({ ...this.body(request, model), stream: true, stream_options: { include_usage: true } }),
         signal: deadline.signal,
+        onDone: () => (sawDone = true),
       });
       for await (const data of events) {
         deadline.touch();
@@ -59,6 +61,9 @@ export class OpenAiProvider implements LlmProvider {
         if (text) yield { type: 'delta', content: text };
       }
       deadline.throwIfAborted('openai');
+      // A body that ends with neither [DONE] nor a finish_reason was cut off (a dropped proxy connection):
+      // its text is a part of the answer, not the answer.
+      if (!sawDone && !accumulator.finished) throw new LlmError('openai: the stream ended before the answer was complete', true);
       yield { type: 'done', response: accumulator.result() };
     } catch (error) {
       throw toLlmError('openai', error, EVENT_STREAM_ERRORS, deadline, this.options.apiKey);
