@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
+import { ChatRecovery, TURN_LIFETIME_MS } from '../src/chat/chat-recovery';
 import { FakeOpenAI } from './support/fake-openai';
 import { SseClient } from './support/sse-client';
 import { TenantFixture, TestApp, expectError } from './support/test-app';
@@ -276,6 +277,41 @@ describe('Chat streams (SSE)', () => {
     expect(res.status).toBe(404);
     expect(await count()).toBe(before);
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it('a turn whose server died before storing anything is closed as interrupted (shutdown) once no process can still run it', async () => {
+    const schema = schemaOf(tenant.slug);
+    const orphan = async (age: string) => {
+      const [session] = await sql(
+        `INSERT INTO ${schema}.chat_sessions (agent_id, title, owner_type, owner_id, message_count, last_message_at)
+         SELECT $1, 'Crashed', 'user', id, 1, now() FROM ${schema}.users WHERE role = 'owner' LIMIT 1 RETURNING id`,
+        [agentId],
+      );
+      const [message] = await sql(
+        `INSERT INTO ${schema}.chat_messages (session_id, turn_id, role, content, created_at)
+         VALUES ($1, gen_random_uuid(), 'user', 'Were you there?', now() - $2::interval) RETURNING turn_id`,
+        [session.id, age],
+      );
+      return { sessionId: session.id as string, turnId: message.turn_id as string };
+    };
+    const old = await orphan('1 hour');
+    const recent = await orphan('10 seconds');
+    await t.app.get(ChatRecovery).sweep(new Date(Date.now() - TURN_LIFETIME_MS));
+
+    const [answer] = (await messagesOfTurn(old.turnId)).filter((row: { role: string }) => row.role === 'assistant');
+    expect(answer).toMatchObject({ content: '', status: 'interrupted', interrupted_reason: 'shutdown' });
+    const [episode] = await sql(`SELECT outcome, status, session_id, task FROM ${schema}.episodes WHERE id = $1`, [answer.episode_id]);
+    expect(episode).toEqual({ outcome: 'partial', status: 'interrupted', session_id: old.sessionId, task: 'Were you there?' });
+    const [session] = await sql(`SELECT message_count FROM ${schema}.chat_sessions WHERE id = $1`, [old.sessionId]);
+    expect(session.message_count).toBe(2);
+    // A resume now gets the stored result instead of 404.
+    const resumed = open({ session_id: old.sessionId, turn_id: old.turnId }, { Authorization: auth, 'Last-Event-ID': `${old.turnId}:0` });
+    await resumed.until((c) => c.ended);
+    expect(resumed.events[resumed.events.length - 1]).toMatchObject({ type: 'done', data: { message: { status: 'interrupted', interrupted_reason: 'shutdown' } } });
+    // Younger than a turn can live: it may be running in another process, so it is left alone.
+    expect((await messagesOfTurn(recent.turnId)).map((row: { role: string }) => row.role)).toEqual(['user']);
+    await t.app.get(ChatRecovery).sweep(new Date());
+    expect((await messagesOfTurn(recent.turnId)).map((row: { role: string }) => row.role)).toEqual(['user', 'assistant']);
   });
 
   it('holds no database connection while streaming: more streams than the pool has connections stream at once', async () => {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { MemoryModule } from '../memory/memory.module';
 import { ChatController } from './chat.controller';
+import { ChatRecovery } from './chat-recovery';
 import { ChatService } from './chat.service';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
@@ -11,6 +12,6 @@ import { TurnRegistry } from './turn-registry';
 @Module({
   imports: [AgentsModule, MemoryModule],
   controllers: [SessionsController, ChatController],
-  providers: [SessionsService, ChatService, TurnRegistry],
+  providers: [SessionsService, ChatService, TurnRegistry, ChatRecovery],
 })
 export class ChatModule {}

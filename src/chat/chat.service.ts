@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AgentEntity } from '../agents/agent.entity';
+import { AgentEntity } from '../agents/agent.entity';
 import { assertAgentActive } from '../agents/agent-status';
 import { AgentsService } from '../agents/agents.service';
 import { complianceScore } from '../agents/execution/compliance';
@@ -11,7 +11,7 @@ import type { AuthContext } from '../auth/principal';
 import { AppError, invalidInput, type ErrorCode } from '../common/http/error-codes';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { insertFromJsonSql } from '../database/json-insert';
-import { TenantDb } from '../database/tenant-db';
+import { TenantDb, type TenantScope } from '../database/tenant-db';
 import { EPISODE_COLUMNS, episodeJson } from '../memory/memory.service';
 import type { TenantRecord } from '../tenancy/tenant.entity';
 import { MESSAGE_COLUMNS, type InterruptReason, type MessageRow, type MessageStatus, type SessionRow } from './chat.types';
@@ -219,6 +219,32 @@ export class ChatService {
     }
   }
 
+  /**
+   * Turns that a server which stopped without storing (a crash, a kill) left open: a user message with
+   * no answer. Each gets what a SIGTERM would have stored: an empty answer, `interrupted` for
+   * `shutdown`, with its episode. Only turns started before `startedBefore`: a younger one may still be
+   * running in another process. Found through the sessions with an odd message count (a turn adds its
+   * two messages one at a time; migration 0013 indexes those sessions), not by reading every message.
+   */
+  async closeAbandonedTurns(tenant: TenantScope, startedBefore: Date): Promise<number> {
+    const open = await this.db.select<MessageRow & { agent_id: string }>(
+      tenant,
+      (schema) =>
+        `SELECT m.*, s.agent_id FROM ${schema}.chat_sessions s
+           CROSS JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM ${schema}.chat_messages WHERE session_id = s.id ORDER BY seq DESC LIMIT 1) m
+          WHERE s.message_count % 2 = 1 AND m.role = 'user' AND m.created_at < $1`,
+      [startedBefore],
+    );
+    let closed = 0;
+    for (const { agent_id: agentId, ...userMessage } of open) {
+      const agent = await this.db.findById(tenant, AgentEntity, agentId);
+      if (!agent) continue;
+      const stored = await this.store(tenant, agent, userMessage.session_id, userMessage, ABANDONED, 'shutdown', userMessage.created_at);
+      if (stored) closed++;
+    }
+    return closed;
+  }
+
   /** The turn itself, detached from any request: the model, then the answer stored, then the last event. */
   private async run(tenant: TenantRecord, agent: AgentEntity, sessionId: string, storingUserMessage: Promise<MessageRow>, messages: LlmMessage[], turn: LiveTurn) {
     const startedAt = new Date();
@@ -249,7 +275,7 @@ export class ChatService {
    * Null when the session was deleted meanwhile.
    */
   private async store(
-    tenant: TenantRecord,
+    tenant: TenantScope,
     agent: AgentEntity,
     sessionId: string,
     userMessage: MessageRow,
@@ -404,6 +430,20 @@ function titleOf(message: string): string {
   const flat = message.replace(/\s+/g, ' ').trim();
   return flat.length > TITLE_LENGTH ? `${flat.slice(0, TITLE_LENGTH - 1)}…` : flat;
 }
+
+/** What a turn whose server died before it stored anything is recorded as (see closeAbandonedTurns). */
+const ABANDONED: ConversationResult = {
+  content: '',
+  status: 'interrupted',
+  error: null,
+  steps: [],
+  blocked: [],
+  awaitingApproval: 0,
+  usage: { promptTokens: 0, completionTokens: 0 },
+  provider: null,
+  model: null,
+  decisions: [],
+};
 
 function parseLastEventId(raw: string | undefined): { turnId?: string; seq: number } | undefined {
   if (raw === undefined || raw === '') return undefined;

@@ -16,12 +16,26 @@ export async function sweepTenants(
   what: string,
   work: (em: EntityManager, tenant: { id: string; slug: string }) => Promise<number>,
 ): Promise<void> {
+  await forEachTenant(dataSource, logger, what, (tenant) => db.run({ schema: schemaForSlug(tenant.slug) }, (em) => work(em, tenant)));
+}
+
+/**
+ * sweepTenants without the unit of work: `work` gets the tenant's scope and opens what it needs itself
+ * (for work made of statements that are atomic on their own; a transaction held around them would
+ * also hold up the embedded database, which runs one connection's work at a time).
+ */
+export async function forEachTenant(
+  dataSource: DataSource,
+  logger: Logger,
+  what: string,
+  work: (tenant: { id: string; slug: string; schema: string }) => Promise<number>,
+): Promise<void> {
   const [{ ready }] = (await dataSource.query(`SELECT to_regclass('public.tenants') IS NOT NULL AS ready`)) as { ready: boolean }[];
   if (!ready) return;
   const tenants: { id: string; slug: string }[] = await dataSource.query('SELECT id, slug FROM public.tenants');
   for (const tenant of tenants) {
     try {
-      const changed = await db.run({ schema: schemaForSlug(tenant.slug) }, (em) => work(em, tenant));
+      const changed = await work({ ...tenant, schema: schemaForSlug(tenant.slug) });
       if (changed > 0) logger.warn(`${tenant.slug}: ${changed} ${what}`);
     } catch (error) {
       logger.error(`${tenant.slug}: start-up sweep failed (${what}): ${(error as Error).message}`);

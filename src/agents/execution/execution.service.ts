@@ -24,7 +24,7 @@ import type { LlmResponse } from './llm/llm.types';
 import { approximateTokens, approximateTokensOfLength, CallDeadline } from './llm/provider-call';
 
 type Complexity = 1 | 2 | 3 | 4;
-const EXECUTION_DEADLINE_MS = 5 * 60_000;
+export const EXECUTION_DEADLINE_MS = 5 * 60_000;
 
 interface Decision {
   action: string;
