@@ -12,6 +12,7 @@ import { AllExceptionsFilter } from './common/http/exception.filter';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { APP_CONFIG, type AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
+import { DeletionsModule } from './common/deletions';
 import { SecretBox } from './common/secret-box';
 import { GraduationModule } from './graduation/graduation.module';
 import { HealthModule } from './health/health.module';
@@ -40,6 +41,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        DeletionsModule,
         DatabaseModule.forRoot([TenantEntity, ...AUTH_ENTITIES, AgentEntity, ExecutionEntity, EpisodeEntity, WebhookEntity]),
         RateLimitModule,
         TenancyModule,

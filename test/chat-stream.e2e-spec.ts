@@ -347,6 +347,22 @@ describe('Chat streams (SSE)', () => {
     expect(await messagesOfTurn(turnId)).toEqual([]);
   });
 
+  it('deleting the agent mid-stream stops its turns at once: the stream ends with error NOT_FOUND, the model call is cut short', async () => {
+    const doomed = (await t.http.post('/api/agents').set('Authorization', auth).send({ name: 'Doomed', role: 'Chat tester' })).body.data.id;
+    fake.reply({ content: words(100), chunkDelayMs: 40 });
+    const client = open({ agent_id: doomed, message: 'Delete my agent midway' });
+    await client.until((c) => c.deltas.length >= 2);
+    const startedAt = Date.now();
+    expect((await t.http.delete(`/api/agents/${doomed}`).set('Authorization', auth)).status).toBe(200);
+    await client.until((c) => c.ended);
+    // 100 chunks 40 ms apart would take 4 s more if the turn ran to its end.
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+    expect(client.deltas.length).toBeLessThan(60);
+    const last = client.events[client.events.length - 1];
+    expect([last.type, last.data.code]).toEqual(['error', 'NOT_FOUND']);
+    expect(last.data.message).toMatch(/deleted during the turn/);
+  });
+
   it('sends the session history within CHAT_HISTORY_TOKENS (oldest dropped first) after the system prompt', async () => {
     fake.reply({ content: 'First answer.' });
     const first = await t.http.post('/api/chat').set('Authorization', auth).send({ agent_id: agentId, message: `Long opening ${'x'.repeat(400)}` });

@@ -13,6 +13,7 @@ import { AgentDto, type AgentListQueryDto, type CreateAgentDto, type UpdateAgent
 import { ActionRegistry } from './governance/actions';
 import { MATURITY_LEVELS, type MaturityLevel } from './maturity';
 import { learnedExamplesSql, PROMPT_MAX_EXAMPLES, type LearnedExample } from './training/learned-examples';
+import { Deletions } from '../common/deletions';
 
 // Maturity sorts by rank on the ladder, not alphabetically. Index agents_maturity_rank (tenant
 // migration 0005) is this very expression: change one, change the other.
@@ -36,6 +37,7 @@ export class AgentsService {
     private readonly db: TenantDb,
     private readonly events: WebhookEvents,
     private readonly actions: ActionRegistry,
+    private readonly deletions: Deletions,
   ) {}
 
   async list(ctx: AuthContext, query: AgentListQueryDto): Promise<Paginated<AgentEntity>> {
@@ -166,6 +168,7 @@ export class AgentsService {
       await em.getRepository(AgentEntity).delete({ id });
       await this.events.emit(em, ctx.tenant, 'agent.deleted', AgentDto.from(agent));
     });
+    this.deletions.agentDeleted(ctx.tenant.id, id);
   }
 
   /** The agent's level right now (one statement, no transaction); undefined when it is gone. */

@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/config';
 import type { AuthContext } from '../auth/principal';
 import { ChatService } from './chat.service';
 import { TurnRegistry } from './turn-registry';
+import { Deletions } from '../common/deletions';
 
 const AGENT_ID = '11111111-1111-4111-8111-111111111111';
 const SESSION_ID = '22222222-2222-4222-8222-222222222222';
@@ -37,7 +38,7 @@ function service(write: jest.Mock) {
   const agent = { id: AGENT_ID, status: 'active', tools: [], name: 'A', role: 'R', systemPrompt: null };
   const agents = { readWithPromptContext: jest.fn().mockResolvedValue({ agent, examples: [], recalled: [] }) };
   const sessions = { readVisible: jest.fn().mockResolvedValue(session) };
-  const registry = new TurnRegistry({ chatResumeGraceMs: 1000 } as AppConfig);
+  const registry = new TurnRegistry({ chatResumeGraceMs: 1000 } as AppConfig, new Deletions());
   const chat = new ChatService(db as never, agents as never, execution as never, sessions as never, registry, { chatHistoryTokens: 4000 } as AppConfig);
   return { chat, registry, db, modelCalls };
 }

@@ -264,7 +264,7 @@ export class ChatService {
       this.logger.error(`chat turn ${turn.id}: storing the answer failed: ${(error as Error).stack ?? String(error)}`);
       return turn.finish('error', { code: 'INTERNAL_ERROR', message: 'The answer could not be stored' });
     }
-    if (!stored) return turn.finish('error', { code: 'NOT_FOUND', message: 'The session was deleted during the turn' });
+    if (!stored) return turn.finish('error', { code: 'NOT_FOUND', message: 'The session (or its agent) was deleted during the turn' });
     finishWith(turn, stored.row);
   }
 

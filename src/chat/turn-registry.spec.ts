@@ -1,16 +1,17 @@
+import { Deletions } from '../common/deletions';
 import type { AppConfig } from '../config/config';
 import { END, LiveTurn, TurnRegistry } from './turn-registry';
 
 const owner = { tenantId: 't', sessionId: 's', agentId: 'a', ownerType: 'user' as const, ownerId: 'u' };
 
-function registry(graceMs: number): TurnRegistry {
-  return new TurnRegistry({ chatResumeGraceMs: graceMs, shutdownGraceMs: 1000 } as AppConfig);
+function registry(graceMs: number, deletions = new Deletions()): TurnRegistry {
+  return new TurnRegistry({ chatResumeGraceMs: graceMs, shutdownGraceMs: 1000 } as AppConfig, deletions);
 }
 
 /** A turn that only ends when aborted (or finished by the test). */
-function startIdle(reg: TurnRegistry, id = 'turn-1'): LiveTurn {
-  const turn = new LiveTurn(id, owner);
-  turn.open({ session_id: 's', turn_id: id });
+function startIdle(reg: TurnRegistry, id = 'turn-1', turnOwner = owner): LiveTurn {
+  const turn = new LiveTurn(id, turnOwner);
+  turn.open({ session_id: turnOwner.sessionId, turn_id: id });
   reg.start(turn, async (live) => {
     await new Promise<void>((resolve) => live.abort.signal.addEventListener('abort', () => resolve()));
     live.finish('done', { reason: live.interruptReason });
@@ -64,6 +65,20 @@ describe('TurnRegistry', () => {
     jest.advanceTimersByTime(1);
     expect(turn.interruptReason).toBe('client_gone');
     await Promise.resolve();
+  });
+
+  it("stops at once the turns of a deleted agent, and every turn of a deleted tenant, and no one else's", () => {
+    const deletions = new Deletions();
+    const reg = registry(1000, deletions);
+    const ofAgent = startIdle(reg, 't1', owner);
+    const otherAgent = startIdle(reg, 't2', { ...owner, sessionId: 's2', agentId: 'b' });
+    const otherTenant = startIdle(reg, 't3', { ...owner, tenantId: 'u', sessionId: 's3' });
+    deletions.agentDeleted('t', 'a');
+    expect([ofAgent, otherAgent, otherTenant].map((turn) => turn.interruptReason)).toEqual(['session_deleted', undefined, undefined]);
+    deletions.agentDeleted('u', 'b');
+    expect(otherAgent.interruptReason).toBeUndefined();
+    deletions.tenantDeleted('t');
+    expect([otherAgent.interruptReason, otherTenant.interruptReason]).toEqual(['session_deleted', undefined]);
   });
 
   it('a client coming back within the grace period keeps the turn going', () => {

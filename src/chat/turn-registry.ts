@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import type { InterruptReason } from './chat.types';
+import { Deletions } from '../common/deletions';
 
 export type TurnEventName = 'session' | 'delta' | 'done' | 'error';
 
@@ -116,7 +117,14 @@ export class TurnRegistry implements BeforeApplicationShutdown {
   private readonly evictions = new Set<NodeJS.Timeout>();
   private stopping = false;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    deletions: Deletions,
+  ) {
+    // The sessions of a deleted agent, and everything of a deleted tenant, go with it: so do their turns.
+    deletions.onAgentDeleted((tenantId, agentId) => this.interruptWhere((owner) => owner.tenantId === tenantId && owner.agentId === agentId));
+    deletions.onTenantDeleted((tenantId) => this.interruptWhere((owner) => owner.tenantId === tenantId));
+  }
 
   get size(): number {
     return this.turns.size;
@@ -200,9 +208,12 @@ export class TurnRegistry implements BeforeApplicationShutdown {
 
   /** Aborts the unfinished turns of a session (it is being deleted). */
   interruptSession(tenantId: string, sessionId: string): void {
-    for (const turn of this.turns.values()) {
-      if (turn.owner.tenantId === tenantId && turn.owner.sessionId === sessionId) this.interrupt(turn, 'session_deleted');
-    }
+    this.interruptWhere((owner) => owner.tenantId === tenantId && owner.sessionId === sessionId);
+  }
+
+  /** Aborts the unfinished turns whose session is gone (deleted, or its agent or tenant is). */
+  private interruptWhere(gone: (owner: TurnOwner) => boolean): void {
+    for (const turn of this.turns.values()) if (gone(turn.owner)) this.interrupt(turn, 'session_deleted');
   }
 
   /** Shutdown: interrupt every running turn and wait (bounded) until their partial answers are stored. */

@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config/config';
 import type { TenantEntity } from './tenant.entity';
 import { TenantsService } from './tenants.service';
+import { Deletions } from '../common/deletions';
 
 const ACME = { id: '11111111-1111-4111-8111-111111111111', slug: 'acme', name: 'Acme', plan: 'team', status: 'active' } as TenantEntity;
 
@@ -15,7 +16,7 @@ function service() {
   });
   const dataSource = { getRepository: () => ({ findOne }) };
   const redis = { publish: jest.fn().mockResolvedValue(undefined), subscribe: jest.fn() };
-  const tenants = new TenantsService(dataSource as never, {} as never, {} as never, { tenantCacheTtlMs: 60_000 } as AppConfig, redis as never);
+  const tenants = new TenantsService(dataSource as never, {} as never, {} as never, { tenantCacheTtlMs: 60_000 } as AppConfig, redis as never, new Deletions());
   /** Answers the waiting reads, the newest first when `newestFirst`. */
   const release = async (newestFirst = false) => {
     while (gates.length > 0) (newestFirst ? gates.pop()! : gates.shift()!)();

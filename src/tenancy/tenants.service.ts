@@ -10,6 +10,7 @@ import { quoteSchema, schemaForSlug, SLUG_PATTERN } from './slug';
 import { TenantEntity, TenantRecord } from './tenant.entity';
 import { ProvisioningSteps } from './provisioning';
 import type { CreateTenantDto, TenantListQueryDto, UpdateTenantDto } from './dto/tenant.dto';
+import { Deletions } from '../common/deletions';
 
 /** Slugs of tenants changed by any process (plan, status, overrides, deletion). */
 const TENANT_CHANGED_CHANNEL = 'atom:tenant-changed';
@@ -50,6 +51,7 @@ export class TenantsService implements OnModuleInit {
     private readonly provisioning: ProvisioningSteps,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly redis: RedisConnection,
+    private readonly deletions: Deletions,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -193,6 +195,7 @@ export class TenantsService implements OnModuleInit {
       await em.delete(TenantEntity, { id: tenant.id });
     });
     await this.invalidate(slug);
+    this.deletions.tenantDeleted(tenant.id);
   }
 }
 
