@@ -335,7 +335,7 @@ describe('Chat streams (SSE)', () => {
     }
   });
 
-  it('deleting the session mid-stream interrupts the turn: the stream ends with error NOT_FOUND and nothing is left', async () => {
+  it('deleting the session mid-stream interrupts the turn: the stream ends with error NOT_FOUND, no message is left, the episode stays', async () => {
     fake.reply({ content: words(100), chunkDelayMs: 40 });
     const client = open({ agent_id: agentId, message: 'Delete me midway' });
     await client.until((c) => c.deltas.length >= 2);
@@ -345,6 +345,9 @@ describe('Chat streams (SSE)', () => {
     const last = client.events[client.events.length - 1];
     expect([last.type, last.id, last.data.code]).toEqual(['error', `${turnId}:end`, 'NOT_FOUND']);
     expect(await messagesOfTurn(turnId)).toEqual([]);
+    // Every turn records an episode (the agent's memory), this one too, as the session's earlier ones stay.
+    const episodes = await sql(`SELECT task, status, outcome FROM ${schemaOf(tenant.slug)}.episodes WHERE session_id = $1`, [sessionId]);
+    expect(episodes).toEqual([{ task: 'Delete me midway', status: 'interrupted', outcome: 'partial' }]);
   });
 
   it('deleting the agent mid-stream stops its turns at once: the stream ends with error NOT_FOUND, the model call is cut short', async () => {

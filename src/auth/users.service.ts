@@ -11,15 +11,11 @@ import { canonicalEmail } from './email';
 import { UserEntity } from './entities';
 import { revokeUserSessions } from './session-locks';
 import { AuthContext, Role, roleAtLeast } from './principal';
+import { isUniqueViolation } from '../database/pg-errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type UserRow = Pick<UserDto, 'id' | 'email' | 'name' | 'role' | 'created_at' | 'updated_at'>;
-
-function isUniqueViolation(error: unknown): boolean {
-  const failure = error as { driverError?: { code?: string }; code?: string };
-  return (failure?.driverError?.code ?? failure?.code) === '23505';
-}
 
 @Injectable()
 export class UsersService implements OnModuleInit {

@@ -20,6 +20,7 @@ import { MessageDto } from './dto/session.dto';
 import { boundedHistory, type HistoryMessage } from './history';
 import { SessionsService, sessionNotFound } from './sessions.service';
 import { END, LiveTurn, sseFrame, TurnRegistry } from './turn-registry';
+import { isForeignKeyViolation } from '../database/pg-errors';
 
 /** How many of the newest messages are read before the token budget picks the ones that fit. */
 const HISTORY_ROWS = 200;
@@ -214,7 +215,7 @@ export class ChatService {
           );
       return row;
     } catch (error) {
-      if ((error as { code?: string }).code !== '23503') throw error;
+      if (!isForeignKeyViolation(error)) throw error;
       throw session ? sessionNotFound(session.id) : new AppError('AGENT_NOT_FOUND', `Agent '${agentId}' not found`);
     }
   }
@@ -343,8 +344,15 @@ export class ChatService {
         ],
       );
     } catch (error) {
-      if ((error as { code?: string }).code === '23503') return null; // foreign key: the session is gone
-      throw error;
+      if (!isForeignKeyViolation(error)) throw error;
+      // The session is gone (deleted during the turn), and the answer with it; the turn still happened,
+      // and its episode is the agent's memory like the others of the session, which stay.
+      await this.db
+        .write(tenant, (schema) => insertFromJsonSql(`${schema}.episodes`, EPISODE_COLUMNS, '$1'), [episode])
+        .catch((failure: unknown) => {
+          if (!isForeignKeyViolation(failure)) throw failure; // the agent is gone too: nothing is left to remember it by
+        });
+      return null;
     }
     if (rows[0]) return { row: rows[0] };
     const [existing] = await this.db.select<MessageRow>(

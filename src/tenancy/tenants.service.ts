@@ -11,6 +11,7 @@ import { TenantEntity, TenantRecord } from './tenant.entity';
 import { ProvisioningSteps } from './provisioning';
 import type { CreateTenantDto, TenantListQueryDto, UpdateTenantDto } from './dto/tenant.dto';
 import { Deletions } from '../common/deletions';
+import { isUniqueViolation, sqlState } from '../database/pg-errors';
 
 /** Slugs of tenants changed by any process (plan, status, overrides, deletion). */
 const TENANT_CHANGED_CHANNEL = 'atom:tenant-changed';
@@ -24,10 +25,9 @@ function toRecord(entity: TenantEntity): TenantRecord {
   return { ...entity, schema: schemaForSlug(entity.slug) };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const failure = error as { driverError?: { code?: string }; code?: string };
-  const code = failure?.driverError?.code ?? failure?.code;
-  return code === '23505' || code === '42P06';
+/** A tenant row or schema that already exists (23505 unique_violation, 42P06 duplicate_schema). */
+function isDuplicateTenant(error: unknown): boolean {
+  return isUniqueViolation(error) || sqlState(error) === '42P06';
 }
 
 /**
@@ -167,7 +167,7 @@ export class TenantsService implements OnModuleInit {
       return tenant;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `Tenant '${dto.slug}' already exists`, { slug: dto.slug });
+      if (isDuplicateTenant(error)) throw new AppError('CONFLICT', `Tenant '${dto.slug}' already exists`, { slug: dto.slug });
       throw error;
     } finally {
       await runner.release();
