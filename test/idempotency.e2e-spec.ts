@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../src/common/secret-box';
-import { loadMigrations } from '../src/database/migrator';
+import { beforeAndAfterTenantMigration } from './support/migration-test';
 import { schemaForSlug } from '../src/tenancy/slug';
 import { TenantFixture, TestApp, expectError } from './support/test-app';
 
@@ -159,36 +159,22 @@ describe('Idempotency-Key: per caller, encrypted at rest', () => {
 
   describe('tenant migration 0011', () => {
     it('drops the ownerless plain-text rows and makes the owner part of the primary key', async () => {
-      const schema = `idem_mig_${randomBytes(4).toString('hex')}`;
-      const runner = t.app.get(DataSource).createQueryRunner();
-      await runner.connect();
-      try {
-        await runner.startTransaction();
-        await runner.query(`CREATE SCHEMA "${schema}"`);
-        await runner.query(`SELECT set_config('search_path', '"${schema}", public', true)`);
-        const migrations = loadMigrations('tenant');
-        const index = migrations.findIndex((m) => m.name === '0011_idempotency_owner.sql');
-        expect(index).toBeGreaterThan(0);
-        for (const migration of migrations.slice(0, index)) await runner.query(migration.sql);
+      await beforeAndAfterTenantMigration(t.app, '0011_idempotency_owner.sql', async (runner, migrate) => {
         await runner.query(
           `INSERT INTO idempotency_keys (key, request_hash, state, response_status, response_body)
            VALUES ('old', 'h', 'done', 201, '{"data":{"secret":"whsec_plain"}}'), ('running', 'h', 'running', NULL, NULL)`,
         );
-        await runner.query(migrations[index].sql);
+        await migrate();
 
         expect(await runner.query('SELECT * FROM idempotency_keys')).toEqual([]);
         const columns: { column_name: string }[] = await runner.query(
-          `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'idempotency_keys'`,
-          [schema],
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'idempotency_keys'`,
         );
         expect(columns.map((c) => c.column_name)).toEqual(expect.arrayContaining(['owner', 'key', 'response_sealed']));
         expect(columns.map((c) => c.column_name)).not.toContain('response_body');
         await runner.query(`INSERT INTO idempotency_keys (owner, key, request_hash, state) VALUES ('user:a', 'k', 'h', 'running'), ('user:b', 'k', 'h', 'running')`);
         await expect(runner.query(`INSERT INTO idempotency_keys (owner, key, request_hash, state) VALUES ('user:a', 'k', 'h2', 'running')`)).rejects.toThrow();
-      } finally {
-        if (runner.isTransactionActive) await runner.rollbackTransaction();
-        await runner.release();
-      }
+      });
     });
   });
 });

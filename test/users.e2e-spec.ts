@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { loadMigrations } from '../src/database/migrator';
+import { beforeAndAfterTenantMigration } from './support/migration-test';
 import { PASSWORD, TenantFixture, TestApp, expectError } from './support/test-app';
 
 describe('users (/api/users)', () => {
@@ -50,28 +48,15 @@ describe('users (/api/users)', () => {
   });
 
   it('tenant migration 0012 brings stored emails to NFC, except one that would then collide with another user', async () => {
-    const schema = `email_mig_${randomBytes(4).toString('hex')}`;
-    const runner = t.app.get(DataSource).createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      await runner.query(`CREATE SCHEMA "${schema}"`);
-      await runner.query(`SELECT set_config('search_path', '"${schema}", public', true)`);
-      const migrations = loadMigrations('tenant');
-      const index = migrations.findIndex((m) => m.name === '0012_email_nfc.sql');
-      expect(index).toBeGreaterThan(0);
-      for (const migration of migrations.slice(0, index)) await runner.query(migration.sql);
+    await beforeAndAfterTenantMigration(t.app, '0012_email_nfc.sql', async (runner, migrate) => {
       const insert = (email: string) => runner.query(`INSERT INTO users (email, role, password_hash) VALUES ($1, 'member', 'x') RETURNING id`, [email]);
       const [[alone], [pairNfd], [pairNfc]] = [await insert('rene\u0301@example.test'), await insert('zoe\u0308@example.test'), await insert('zo\u00eb@example.test')];
-      await runner.query(migrations[index].sql);
+      await migrate();
       const emailOf = async (id: string) => ((await runner.query('SELECT email FROM users WHERE id = $1', [id])) as { email: string }[])[0].email;
       expect(await emailOf(alone.id)).toBe('ren\u00e9@example.test');
       expect(await emailOf(pairNfd.id)).toBe('zoe\u0308@example.test');
       expect(await emailOf(pairNfc.id)).toBe('zo\u00eb@example.test');
-    } finally {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      await runner.release();
-    }
+    });
   });
 
   it('a new password ends every login of the user (refresh tokens revoked), not other users\' logins', async () => {
