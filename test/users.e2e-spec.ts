@@ -59,19 +59,28 @@ describe('users (/api/users)', () => {
     });
   });
 
-  it('a new password ends every login of the user (refresh tokens revoked), not other users\' logins', async () => {
+  it('a new password ends every login of the user (refresh tokens revoked, earlier access tokens refused), not other users\' logins', async () => {
     const email = 'rotate@example.test';
     const { id } = (await t.http.post('/api/users').set('Authorization', owner).send({ email, password: PASSWORD, role: 'member' })).body.data;
     const login = (password: string) => t.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).send({ email, password });
     const refresh = (token: string) => t.http.post('/api/auth/refresh').set('X-Tenant-ID', tenant.slug).send({ refresh_token: token });
     const [laptop, phone] = [(await login(PASSWORD)).body.data, (await login(PASSWORD)).body.data];
     const ownersLogin = (await t.http.post('/api/auth/login').set('X-Tenant-ID', tenant.slug).send({ email: tenant.ownerEmail, password: PASSWORD })).body.data;
+    const me = (accessToken: string) => t.http.get('/api/auth/me').set('Authorization', `Bearer ${accessToken}`);
+    expect((await me(laptop.access_token)).status).toBe(200);
+    // A token's issue time has whole seconds: the change must come in a later second than the logins.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     // An admin resets it (a member cannot use this route).
     await t.http.patch(`/api/users/${id}`).set('Authorization', owner).send({ password: 'the new password 1' }).expect(200);
     expectError(await refresh(laptop.refresh_token), 401, 'UNAUTHORIZED');
     expectError(await refresh(phone.refresh_token), 401, 'UNAUTHORIZED');
+    // Access tokens issued before the change are refused at once too (not only when they expire).
+    expectError(await me(laptop.access_token), 401, 'UNAUTHORIZED');
+    expectError(await me(phone.access_token), 401, 'UNAUTHORIZED');
     expect((await refresh(ownersLogin.refresh_token)).status).toBe(200);
+    expect((await me(ownersLogin.access_token)).status).toBe(200);
     const fresh = (await login('the new password 1')).body.data;
+    expect((await me(fresh.access_token)).status).toBe(200);
     expect((await refresh(fresh.refresh_token)).status).toBe(200);
     // A change of name alone ends nothing.
     await t.http.patch(`/api/users/${id}`).set('Authorization', owner).send({ name: 'Renamed' }).expect(200);

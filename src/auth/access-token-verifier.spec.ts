@@ -7,6 +7,8 @@ const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: SECRET, DATA_DIR: ':me
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 const nowSeconds = Math.floor(NOW / 1000);
 const CLAIMS = { sub: 'user-1', tid: 'tenant-1', ten: 'acme', typ: 'access' };
+/** What verify returns: the claims and when the token was issued (seconds). */
+const VERIFIED = { ...CLAIMS, iat: nowSeconds };
 
 function token(claims: object = CLAIMS, options: jwt.SignOptions = {}, secret = SECRET): string {
   return jwt.sign({ iat: nowSeconds, exp: nowSeconds + 900, ...claims }, secret, { algorithm: 'HS256', ...options });
@@ -24,16 +26,16 @@ describe('AccessTokenVerifier', () => {
   afterEach(() => verifySpy.mockRestore());
 
   it('returns the claims of a valid access token', () => {
-    expect(verifier.verify(token(), NOW)).toEqual(CLAIMS);
+    expect(verifier.verify(token(), NOW)).toEqual(VERIFIED);
   });
 
   it('checks the signature once per token, then remembers it until it expires', () => {
     const valid = token();
     verifier.verify(valid, NOW);
-    expect(verifier.verify(valid, NOW + 1000)).toEqual(CLAIMS);
+    expect(verifier.verify(valid, NOW + 1000)).toEqual(VERIFIED);
     expect(verifySpy).toHaveBeenCalledTimes(1);
     // exp is nowSeconds + 900: valid one millisecond before, refused at the second itself.
-    expect(verifier.verify(valid, NOW + 899_999)).toEqual(CLAIMS);
+    expect(verifier.verify(valid, NOW + 899_999)).toEqual(VERIFIED);
     expect(verifier.verify(valid, NOW + 900_000)).toBeNull();
     expect(verifier.verify(valid, NOW + 900_001)).toBeNull();
   });
@@ -66,7 +68,7 @@ describe('AccessTokenVerifier', () => {
     verifier.verify(first, NOW);
     for (let i = 1; i <= 10_000; i++) verifier.verify(token({ ...CLAIMS, sub: `user-${i}` }), NOW);
     verifySpy.mockClear();
-    expect(verifier.verify(first, NOW)).toEqual({ ...CLAIMS, sub: 'user-0' });
+    expect(verifier.verify(first, NOW)).toEqual({ ...VERIFIED, sub: 'user-0' });
     expect(verifySpy).toHaveBeenCalledTimes(1);
   });
 });

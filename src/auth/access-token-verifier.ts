@@ -55,7 +55,7 @@ export class AccessTokenVerifier {
       return null;
     }
     if (!isAccessClaims(payload)) return null;
-    const claims: AccessClaims = { sub: payload.sub, tid: payload.tid, ten: payload.ten, typ: 'access' };
+    const claims: AccessClaims = { sub: payload.sub, tid: payload.tid, ten: payload.ten, typ: 'access', iat: typeof payload.iat === 'number' ? payload.iat : 0 };
     this.remember(token, { claims, expiresAtMs: payload.exp * 1000 });
     return claims;
   }

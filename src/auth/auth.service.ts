@@ -20,6 +20,8 @@ export interface AccessClaims {
   tid: string;
   ten: string;
   typ: 'access';
+  /** Issued at (seconds), set by the signer: a token older than the user's last password change is refused. */
+  iat?: number;
 }
 
 const INVALID_LOGIN = 'Invalid email or password';

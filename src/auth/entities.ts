@@ -8,6 +8,8 @@ export class UserEntity {
   @Column({ type: 'text' }) email: string;
   @Column({ type: 'text', nullable: true }) name: string | null;
   @Column({ name: 'password_hash', type: 'text', select: false }) passwordHash: string;
+  /** When the password last changed: access tokens issued before it are refused. */
+  @Column({ name: 'credentials_changed_at', type: 'timestamptz', nullable: true, select: false }) credentialsChangedAt: Date | null;
   @Column({ type: 'text' }) role: Role;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;

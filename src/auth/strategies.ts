@@ -34,7 +34,7 @@ export class JwtStrategy extends PassportStrategy(CustomStrategy, 'jwt') {
     if (!claims) return false;
     const tenant = await this.tenants.findById(claims.tid);
     if (!tenant) return false;
-    const user = await this.users.findForAuthentication(tenant, claims.sub);
+    const user = await this.users.findForAuthentication(tenant, claims.sub, claims.iat ?? 0);
     if (!user) return false;
     return { tenant, principal: { type: 'user', id: user.id, role: user.role, user } };
   }

@@ -50,14 +50,17 @@ export class UsersService implements OnModuleInit {
 
   /**
    * The user behind an access token, read on every authenticated request (one statement, see
-   * TenantDb.select) so that a deleted user or a changed role applies at once.
+   * TenantDb.select) so that a deleted user or a changed role applies at once; and so does a new
+   * password: a token issued (`issuedAt`, JWT seconds) before it is refused, as its refresh tokens are.
    */
-  async findForAuthentication(tenant: TenantScope, id: string): Promise<UserDto | null> {
+  async findForAuthentication(tenant: TenantScope, id: string, issuedAt: number): Promise<UserDto | null> {
     if (!UUID.test(id)) return null;
     const [row] = await this.db.select<UserRow>(
       tenant,
-      (schema) => `SELECT id, email, name, role, created_at, updated_at FROM ${schema}.users WHERE id = $1`,
-      [id],
+      (schema) =>
+        `SELECT id, email, name, role, created_at, updated_at FROM ${schema}.users
+          WHERE id = $1 AND (credentials_changed_at IS NULL OR credentials_changed_at < to_timestamp($2::bigint + 1))`,
+      [id, issuedAt],
     );
     return row ? { ...row } : null;
   }
@@ -83,6 +86,7 @@ export class UsersService implements OnModuleInit {
       if (dto.role !== undefined) changes.role = dto.role;
       if (dto.password !== undefined) {
         changes.passwordHash = await hashPassword(dto.password);
+        changes.credentialsChangedAt = new Date();
         // A new password ends every login of the user: a reset must lock out whoever had the old one.
         await revokeUserSessions(em, id);
       }
