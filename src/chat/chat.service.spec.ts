@@ -2,7 +2,7 @@ import { AppError } from '../common/http/error-codes';
 import type { AppConfig } from '../config/config';
 import type { AuthContext } from '../auth/principal';
 import { ChatService } from './chat.service';
-import { TurnRegistry } from './turn-registry';
+import { LiveTurn, TurnRegistry } from './turn-registry';
 import { Deletions } from '../common/deletions';
 
 const AGENT_ID = '11111111-1111-4111-8111-111111111111';
@@ -37,7 +37,7 @@ function service(write: jest.Mock) {
   const db = { select: jest.fn().mockResolvedValue([]), write, run: jest.fn() };
   const agent = { id: AGENT_ID, status: 'active', tools: [], name: 'A', role: 'R', systemPrompt: null };
   const agents = { readWithPromptContext: jest.fn().mockResolvedValue({ agent, examples: [], recalled: [] }) };
-  const sessions = { readVisible: jest.fn().mockResolvedValue(session) };
+  const sessions = { readVisible: jest.fn().mockResolvedValue(session), canSee: () => true };
   const registry = new TurnRegistry({ chatResumeGraceMs: 1000 } as AppConfig, new Deletions());
   const chat = new ChatService(db as never, agents as never, execution as never, sessions as never, registry, { chatHistoryTokens: 4000 } as AppConfig);
   return { chat, registry, db, modelCalls };
@@ -76,5 +76,28 @@ describe('ChatService turn set-up when the store of the user message fails', () 
   it('lets any other database error through unchanged', async () => {
     const { chat } = service(jest.fn().mockRejectedValue(new Error('connection terminated')));
     await expect(chat.chat(ctx, { sessionId: SESSION_ID, message: 'hello' }, () => undefined)).rejects.toThrow('connection terminated');
+  });
+});
+
+describe('ChatService.cancel', () => {
+  /** A live turn whose model ignores the cancel: it had already answered, and its answer is being stored complete. */
+  function finishingTurn(registry: TurnRegistry): LiveTurn {
+    const turn = new LiveTurn('33333333-3333-4333-8333-333333333333', { tenantId: 'tenant-1', sessionId: SESSION_ID, agentId: AGENT_ID, ownerType: 'user', ownerId: 'user-1' });
+    turn.open({ session_id: SESSION_ID, turn_id: turn.id });
+    registry.start(turn, async (live) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const message = { id: 'm1', session_id: SESSION_ID, turn_id: live.id, role: 'assistant', content: 'Done.', status: 'complete', interrupted_reason: null };
+      live.finish('done', { message, episode_id: 'e1', usage: { prompt_tokens: 1, completion_tokens: 1 } });
+    });
+    return turn;
+  }
+
+  it('is 409 when the model finished just before the cancel arrived: the answer was stored complete, not cancelled', async () => {
+    const { chat, registry } = service(jest.fn());
+    const turn = finishingTurn(registry);
+    const error = await failure(chat.cancel(ctx, turn.id));
+    expect(error.code).toBe('CONFLICT');
+    expect(error.details).toMatchObject({ turn_id: turn.id, status: 'complete' });
+    await registry.beforeApplicationShutdown();
   });
 });

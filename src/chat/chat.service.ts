@@ -101,7 +101,12 @@ export class ChatService {
       if (live.finished) throw new AppError('CONFLICT', 'This turn has already finished', { turn_id: turnId });
       this.registry.interrupt(live, 'cancelled');
       await live.ended;
-      return this.outcomeOf(live);
+      const outcome = this.outcomeOf(live);
+      // The model may have finished just before the cancel arrived (its answer being stored): then it was not cancelled.
+      if (outcome.message.interrupted_reason !== 'cancelled') {
+        throw new AppError('CONFLICT', 'This turn finished before the cancel arrived', { turn_id: turnId, status: outcome.message.status });
+      }
+      return outcome;
     }
     const { answer } = await this.storedTurn(ctx, turnId, {});
     if (answer) throw new AppError('CONFLICT', 'This turn has already finished', { turn_id: turnId, status: answer.status });
