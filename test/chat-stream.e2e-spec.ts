@@ -170,6 +170,11 @@ describe('Chat streams (SSE)', () => {
     const lastSeen = first.events[first.events.length - 1].id;
     const seenSeq = Number(lastSeen.split(':')[1]);
 
+    // An id the turn has not sent yet is refused (it would get events the client says it has seen).
+    const ahead = await t.http.get('/api/chat/stream').query({ session_id: sessionId, turn_id: turnId }).set('Authorization', auth).set('Last-Event-ID', `${turnId}:500`);
+    expectError(ahead, 400, 'INVALID_INPUT');
+    expect(ahead.body.error.details.fields[0]).toMatchObject({ field: 'last_event_id' });
+
     const second = open({ session_id: sessionId, turn_id: turnId }, { Authorization: auth, 'Last-Event-ID': lastSeen });
     await second.until((c) => c.ended);
     expect(second.events[0].id).toBe(`${turnId}:${seenSeq + 1}`);

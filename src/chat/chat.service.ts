@@ -374,6 +374,12 @@ export class ChatService {
       const { sessionId, agentId } = live.owner;
       if ((query.session_id && query.session_id !== sessionId) || (query.agent_id && query.agent_id !== agentId)) throw turnNotFound(turnId);
       if (live.finished && afterSeq >= END) return { kind: 'nothing' };
+      // An id this turn has not sent yet: the client would get the events it claims to have seen.
+      if (afterSeq < END && afterSeq > live.lastSeq) {
+        throw invalidInput('Last-Event-ID is ahead of this turn', [
+          { field: 'last_event_id', errors: [`this turn has sent events up to ${turnId}:${live.lastSeq} so far`] },
+        ]);
+      }
       return { kind: 'live', turn: live, afterSeq };
     }
     // Not running here (finished and evicted, or never here): the stored answer, without running the model again.

@@ -57,6 +57,11 @@ export class LiveTurn {
     return this.abort.signal.aborted ? (this.abort.signal.reason as InterruptReason) : undefined;
   }
 
+  /** The number of the last event sent so far, the end aside (0: only `session`). */
+  get lastSeq(): number {
+    return this.deltas.length;
+  }
+
   /** The first event (0): the session and the turn's id. */
   open(data: { session_id: string; turn_id: string }): void {
     if (this.finished || this.sessionFrame !== undefined) return;
