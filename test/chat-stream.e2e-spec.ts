@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
@@ -286,37 +287,49 @@ describe('Chat streams (SSE)', () => {
 
   it('a turn whose server died before storing anything is closed as interrupted (shutdown) once no process can still run it', async () => {
     const schema = schemaOf(tenant.slug);
-    const orphan = async (age: string) => {
-      const [session] = await sql(
-        `INSERT INTO ${schema}.chat_sessions (agent_id, title, owner_type, owner_id, message_count, last_message_at)
-         SELECT $1, 'Crashed', 'user', id, 1, now() FROM ${schema}.users WHERE role = 'owner' LIMIT 1 RETURNING id`,
-        [agentId],
-      );
+    const newSession = async () =>
+      (
+        await sql(
+          `INSERT INTO ${schema}.chat_sessions (agent_id, title, owner_type, owner_id)
+           SELECT $1, 'Crashed', 'user', id FROM ${schema}.users WHERE role = 'owner' LIMIT 1 RETURNING id`,
+          [agentId],
+        )
+      )[0].id as string;
+    // What a process that died mid-turn leaves: the user message, the turn still open, no answer.
+    const crashedTurn = async (sessionId: string, age: string) => {
       const [message] = await sql(
-        `INSERT INTO ${schema}.chat_messages (session_id, turn_id, role, content, created_at)
-         VALUES ($1, gen_random_uuid(), 'user', 'Were you there?', now() - $2::interval) RETURNING turn_id`,
-        [session.id, age],
+        `WITH opened AS (INSERT INTO ${schema}.chat_open_turns (turn_id, session_id, started_at) VALUES ($3, $1, now() - $2::interval))
+         INSERT INTO ${schema}.chat_messages (session_id, turn_id, role, content, created_at)
+         VALUES ($1, $3, 'user', 'Were you there?', now() - $2::interval) RETURNING turn_id`,
+        [sessionId, age, randomUUID()],
       );
-      return { sessionId: session.id as string, turnId: message.turn_id as string };
+      await sql(`UPDATE ${schema}.chat_sessions SET message_count = message_count + 1 WHERE id = $1`, [sessionId]);
+      return message.turn_id as string;
     };
-    const old = await orphan('1 hour');
-    const recent = await orphan('10 seconds');
-    await t.app.get(ChatRecovery).sweep(new Date(Date.now() - TURN_LIFETIME_MS));
+    const oldSession = await newSession();
+    const old = await crashedTurn(oldSession, '1 hour');
+    const recent = await crashedTurn(await newSession(), '10 seconds');
+    // The session went on before the crashed turn was closed: a later turn in it, answered.
+    fake.reply({ content: 'I am back.' });
+    expect((await t.http.post('/api/chat').set('Authorization', auth).send({ session_id: oldSession, message: 'Hello again' })).status).toBe(200);
 
-    const [answer] = (await messagesOfTurn(old.turnId)).filter((row: { role: string }) => row.role === 'assistant');
+    await t.app.get(ChatRecovery).sweep(new Date(Date.now() - TURN_LIFETIME_MS));
+    const [answer] = (await messagesOfTurn(old)).filter((row: { role: string }) => row.role === 'assistant');
     expect(answer).toMatchObject({ content: '', status: 'interrupted', interrupted_reason: 'shutdown' });
     const [episode] = await sql(`SELECT outcome, status, session_id, task FROM ${schema}.episodes WHERE id = $1`, [answer.episode_id]);
-    expect(episode).toEqual({ outcome: 'partial', status: 'interrupted', session_id: old.sessionId, task: 'Were you there?' });
-    const [session] = await sql(`SELECT message_count FROM ${schema}.chat_sessions WHERE id = $1`, [old.sessionId]);
-    expect(session.message_count).toBe(2);
+    expect(episode).toEqual({ outcome: 'partial', status: 'interrupted', session_id: oldSession, task: 'Were you there?' });
+    const [session] = await sql(`SELECT message_count FROM ${schema}.chat_sessions WHERE id = $1`, [oldSession]);
+    expect(session.message_count).toBe(4);
     // A resume now gets the stored result instead of 404.
-    const resumed = open({ session_id: old.sessionId, turn_id: old.turnId }, { Authorization: auth, 'Last-Event-ID': `${old.turnId}:0` });
+    const resumed = open({ session_id: oldSession, turn_id: old }, { Authorization: auth, 'Last-Event-ID': `${old}:0` });
     await resumed.until((c) => c.ended);
     expect(resumed.events[resumed.events.length - 1]).toMatchObject({ type: 'done', data: { message: { status: 'interrupted', interrupted_reason: 'shutdown' } } });
-    // Younger than a turn can live: it may be running in another process, so it is left alone.
-    expect((await messagesOfTurn(recent.turnId)).map((row: { role: string }) => row.role)).toEqual(['user']);
+    // Younger than a turn can live: it may be running in another process, so it is left alone until later.
+    expect((await messagesOfTurn(recent)).map((row: { role: string }) => row.role)).toEqual(['user']);
     await t.app.get(ChatRecovery).sweep(new Date());
-    expect((await messagesOfTurn(recent.turnId)).map((row: { role: string }) => row.role)).toEqual(['user', 'assistant']);
+    expect((await messagesOfTurn(recent)).map((row: { role: string }) => row.role)).toEqual(['user', 'assistant']);
+    // Answered turns leave nothing open behind them.
+    expect(await sql(`SELECT turn_id FROM ${schema}.chat_open_turns WHERE session_id = $1`, [oldSession])).toEqual([]);
   });
 
   it('holds no database connection while streaming: more streams than the pool has connections stream at once', async () => {

@@ -1,5 +1,11 @@
--- The sessions with a turn still open: a turn adds its user message and its answer one statement
--- each, so a session's message_count is odd exactly while a turn is unanswered. A server that died
--- mid-turn leaves it so; the start-up recovery (ChatRecovery) finds those sessions through this index
--- instead of reading every message. A session leaves the index when its answer is stored.
-CREATE INDEX chat_sessions_open_turn ON chat_sessions (id) WHERE message_count % 2 = 1;
+-- The chat turns whose answer is not stored yet: a row is written with the user message and deleted
+-- with the answer (in the same statements). A server that dies mid-turn leaves its row behind; the
+-- next process closes such turns (ChatRecovery) from this small table instead of reading every
+-- message. A turn's own row, not a property of its session: a session may go on with new turns
+-- before an abandoned one is closed.
+CREATE TABLE chat_open_turns (
+  turn_id uuid PRIMARY KEY,
+  session_id uuid NOT NULL REFERENCES chat_sessions (id) ON DELETE CASCADE,
+  started_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX chat_open_turns_started ON chat_open_turns (started_at);

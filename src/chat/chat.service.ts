@@ -204,6 +204,8 @@ export class ChatService {
             (schema) =>
               `WITH touched AS (
                  UPDATE ${schema}.chat_sessions SET message_count = message_count + 1, last_message_at = now(), updated_at = now() WHERE id = $1
+               ), opened AS (
+                 INSERT INTO ${schema}.chat_open_turns (turn_id, session_id) VALUES ($2, $1)
                )
                INSERT INTO ${schema}.chat_messages (session_id, turn_id, role, content) VALUES ($1, $2, 'user', $3) RETURNING ${MESSAGE_COLUMNS}`,
             [session.id, turnId, input.message],
@@ -214,6 +216,8 @@ export class ChatService {
               `WITH created AS (
                  INSERT INTO ${schema}.chat_sessions (id, agent_id, title, metadata, owner_type, owner_id, message_count, last_message_at)
                  VALUES ($1, $2, $3, '{}'::jsonb, $4, $5, 1, now()) RETURNING id
+               ), opened AS (
+                 INSERT INTO ${schema}.chat_open_turns (turn_id, session_id) SELECT $6, id FROM created
                )
                INSERT INTO ${schema}.chat_messages (session_id, turn_id, role, content) SELECT id, $6, 'user', $7 FROM created RETURNING ${MESSAGE_COLUMNS}`,
             [sessionId, agentId, titleOf(input.message), ctx.principal.type, ctx.principal.id, turnId, input.message],
@@ -229,16 +233,17 @@ export class ChatService {
    * Turns that a server which stopped without storing (a crash, a kill) left open: a user message with
    * no answer. Each gets what a SIGTERM would have stored: an empty answer, `interrupted` for
    * `shutdown`, with its episode. Only turns started before `startedBefore`: a younger one may still be
-   * running in another process. Found through the sessions with an odd message count (a turn adds its
-   * two messages one at a time; migration 0013 indexes those sessions), not by reading every message.
+   * running in another process. Found in chat_open_turns (migration 0013: a row per turn not answered
+   * yet), not by reading every message.
    */
   async closeAbandonedTurns(tenant: TenantScope, startedBefore: Date): Promise<number> {
     const open = await this.db.select<MessageRow & { agent_id: string }>(
       tenant,
       (schema) =>
-        `SELECT m.*, s.agent_id FROM ${schema}.chat_sessions s
-           CROSS JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM ${schema}.chat_messages WHERE session_id = s.id ORDER BY seq DESC LIMIT 1) m
-          WHERE s.message_count % 2 = 1 AND m.role = 'user' AND m.created_at < $1`,
+        `SELECT u.*, s.agent_id FROM ${schema}.chat_open_turns o
+           JOIN ${schema}.chat_sessions s ON s.id = o.session_id
+           CROSS JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM ${schema}.chat_messages WHERE turn_id = o.turn_id AND role = 'user') u
+          WHERE o.started_at < $1`,
       [startedBefore],
     );
     let closed = 0;
@@ -324,6 +329,8 @@ export class ChatService {
              INSERT INTO ${schema}.chat_messages (session_id, turn_id, role, content, status, interrupted_reason, error_code, error_message, episode_id, prompt_tokens, completion_tokens)
              VALUES ($1, $2, 'assistant', $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (turn_id, role) DO NOTHING RETURNING ${MESSAGE_COLUMNS}
+           ), closed AS (
+             DELETE FROM ${schema}.chat_open_turns WHERE turn_id = $2
            ), touched AS (
              UPDATE ${schema}.chat_sessions SET message_count = message_count + 1, last_message_at = now(), updated_at = now()
               WHERE id IN (SELECT session_id FROM answer)
