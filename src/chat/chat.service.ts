@@ -11,6 +11,7 @@ import type { AuthContext } from '../auth/principal';
 import { AppError, invalidInput, type ErrorCode } from '../common/http/error-codes';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { insertFromJsonSql } from '../database/json-insert';
+import { isForeignKeyViolation } from '../database/pg-errors';
 import { TenantDb, type TenantScope } from '../database/tenant-db';
 import { EPISODE_COLUMNS, episodeJson } from '../memory/memory.service';
 import type { TenantRecord } from '../tenancy/tenant.entity';
@@ -20,7 +21,6 @@ import { MessageDto } from './dto/session.dto';
 import { boundedHistory, type HistoryMessage } from './history';
 import { SessionsService, sessionNotFound } from './sessions.service';
 import { END, LiveTurn, sseFrame, TurnRegistry } from './turn-registry';
-import { isForeignKeyViolation } from '../database/pg-errors';
 
 /** How many of the newest messages are read before the token budget picks the ones that fit. */
 const HISTORY_ROWS = 200;
@@ -247,8 +247,11 @@ export class ChatService {
       [startedBefore],
     );
     let closed = 0;
+    // Abandoned turns come in batches of one agent (its sessions): each agent is read once.
+    const agents = new Map<string, AgentEntity | undefined>();
     for (const { agent_id: agentId, ...userMessage } of open) {
-      const agent = await this.db.findById(tenant, AgentEntity, agentId);
+      if (!agents.has(agentId)) agents.set(agentId, await this.db.findById(tenant, AgentEntity, agentId));
+      const agent = agents.get(agentId);
       if (!agent) continue;
       const stored = await this.store(tenant, agent, userMessage.session_id, userMessage, ABANDONED, 'shutdown', userMessage.created_at);
       if (stored) closed++;

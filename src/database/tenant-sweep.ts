@@ -16,7 +16,7 @@ export async function sweepTenants(
   what: string,
   work: (em: EntityManager, tenant: { id: string; slug: string }) => Promise<number>,
 ): Promise<void> {
-  await forEachTenant(dataSource, logger, what, (tenant) => db.run({ schema: schemaForSlug(tenant.slug) }, (em) => work(em, tenant)));
+  await forEachTenant(dataSource, logger, what, ({ schema, ...tenant }) => db.run({ schema }, (em) => work(em, tenant)));
 }
 
 /**
