@@ -348,6 +348,7 @@ describe('Graduation: edge cases, readiness, exams, promotion', () => {
       receiver.reset();
       fake.reply({ content: 'You have 30 days for a refund.' }).reply({ content: 'I cannot share credentials.' });
       const member = await t.userToken(journey, 'member');
+      const examStartedAt = Date.now();
       const res = await exam(`Bearer ${member.token}`, agentId);
       expect(res.status).toBe(200);
       expect(res.body.data).toMatchObject({ passed: true, pass_rate: 1, score: 1, promoted: true, previous_level: 'student', new_level: 'intern', cooldown_until: null });
@@ -365,9 +366,10 @@ describe('Graduation: edge cases, readiness, exams, promotion', () => {
       const [event] = receiver.of('agent.graduated');
       expect(event.json.data).toEqual({ agent_id: agentId, previous_level: 'student', new_level: 'intern', readiness_score: 1 });
       expect(event.json.tenant).toBe(journey.slug);
-      // Exam runs send no agent.executed.
+      // Exam runs send no agent.executed. (The earlier tests' executions may still be delivered now, late on
+      // a loaded machine: only events written since the exam started count.)
       await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(receiver.of('agent.executed')).toHaveLength(0);
+      expect(receiver.of('agent.executed').filter((event) => Date.parse(event.json.timestamp) >= examStartedAt)).toHaveLength(0);
 
       const next = await readiness(owner, agentId);
       expect(next.body.data).toMatchObject({ current_level: 'intern', next_level: 'supervised', ready: false });
